@@ -1,0 +1,5 @@
+//go:build webrtcvad
+
+package tmpdeps
+
+import _ "github.com/maxhawkins/go-webrtcvad"
