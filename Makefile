@@ -1,0 +1,58 @@
+# callscope: the two commands a new user needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export TZ := UTC
+
+GO        ?= go
+DATA      ?= ./data
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X github.com/callscope/callscope/internal/version.Version=$(VERSION)
+BIN       := bin
+# Packages with goroutines and shared state: run under the race detector too.
+RACE_PKGS ?= $(shell $(GO) list ./... | grep -E '/(dsp|recording/spool|recording/eventgrid|recording/control|recording/rules|recording/acstest|internal/ingest|store)$$' || true)
+
+.PHONY: all build demo test test-short unit race lint bench eval setup-demo setup-test setup-bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
+
+setup-demo:
+	@scripts/setup.sh demo
+setup-test:
+	@scripts/setup.sh test
+setup-bench:
+	@scripts/setup.sh bench
+
+## demo: the main job on the embedded sample recordings: analyze → Parquet → report.
+demo: setup-demo build
+	$(BIN)/analyze --data $(DATA) testdata/recordings/*/
+	@echo
+	$(BIN)/report --data $(DATA) calls
+
+## test: everything CI runs: lint, the whole suite, the race detector on concurrent packages.
+test: setup-test lint unit race
+
+unit:
+	$(GO) test -count=1 -timeout 20m ./...
+
+race:
+	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 20m $(RACE_PKGS); fi
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@test -x $(BIN)/staticcheck || scripts/setup.sh test
+	$(BIN)/staticcheck ./...
+
+## bench: Go benchmarks plus the whole-program benchmark against its peer.
+bench: setup-bench build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./dsp/... ./store/... ./quality/... 2>&1 | tee $(BIN)/bench-go.txt
+	scripts/bench-analyze.sh
+
+clean:
+	rm -rf $(BIN) $(DATA)
