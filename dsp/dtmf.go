@@ -1,0 +1,597 @@
+package dsp
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"sort"
+)
+
+// DTMFOptions configures the DTMF detector. The defaults meet ITU-T Q.24,
+// AT&T/Bellcore column. Where Q.24 gives a must-operate and a must-not-operate
+// value (frequency, duration, pause), the detector decides at the midpoint of
+// the two, which leaves room for measurement error on both sides.
+type DTMFOptions struct {
+	// FreqAccept is the relative frequency offset every tone within which
+	// must be accepted. Default 0.015 (±1.5 %).
+	FreqAccept float64 `yaml:"freq_accept"`
+	// FreqReject is the relative frequency offset at or beyond which a tone
+	// must be rejected. Default 0.035 (±3.5 %). The decision threshold is
+	// (FreqAccept+FreqReject)/2 = 2.5 %, applied to each tone's measured
+	// frequency.
+	FreqReject float64 `yaml:"freq_reject"`
+	// MaxTwistHighWeakerDB is how much weaker than the low-group tone the
+	// high-group tone may be ("normal" twist). Q.24 requires at least 8 dB;
+	// default 10 dB.
+	MaxTwistHighWeakerDB float64 `yaml:"max_twist_high_weaker_db"`
+	// MaxTwistHighStrongerDB is how much stronger than the low-group tone
+	// the high-group tone may be ("reverse" twist). Q.24 requires at least
+	// 4 dB; default 6 dB.
+	MaxTwistHighStrongerDB float64 `yaml:"max_twist_high_stronger_db"`
+	// MinLevelDBm0 is the weakest level, per tone, that is detected. Q.24
+	// requires 0 … −25 dBm0 to be detected and −55 dBm0 or below to be
+	// rejected; default −45 dBm0 (full-scale sine = +3.14 dBm0).
+	MinLevelDBm0 float64 `yaml:"min_level_dbm0"`
+	// MinEnergyShare is the share of the signal's energy (over a 30 ms
+	// analysis window) the two tones must carry. It rejects speech and
+	// music, whose energy spreads over many frequencies. Default 0.55,
+	// which tolerates band-limited noise down to about 3 dB S/N re the
+	// weaker tone.
+	MinEnergyShare float64 `yaml:"min_energy_share"`
+	// MinGroupPurityDB: within each group (low, high) the tone found must
+	// be this much stronger than each of the group's other three
+	// frequencies. Default 8 dB (as SpanDSP and Asterisk).
+	MinGroupPurityDB float64 `yaml:"min_group_purity_db"`
+	// MinToneS is the shortest tone that must be detected, in seconds.
+	// Default 0.040.
+	MinToneS float64 `yaml:"min_tone_s"`
+	// RejectToneS is the longest tone that must be rejected. Default 0.023.
+	// Tones are kept when their estimated duration is at least the midpoint
+	// of RejectToneS and MinToneS (31.5 ms by default).
+	RejectToneS float64 `yaml:"reject_tone_s"`
+	// MinPauseS is the shortest pause that must separate two digits (also
+	// two equal digits). Default 0.040.
+	MinPauseS float64 `yaml:"min_pause_s"`
+	// MaxDropoutS is the longest interruption that must not split a digit.
+	// Default 0.010. Interruptions shorter than the midpoint of MaxDropoutS
+	// and MinPauseS (25 ms by default) are bridged.
+	MaxDropoutS float64 `yaml:"max_dropout_s"`
+}
+
+// DefaultDTMFOptions returns the documented defaults.
+func DefaultDTMFOptions() DTMFOptions {
+	return DTMFOptions{
+		FreqAccept:             0.015,
+		FreqReject:             0.035,
+		MaxTwistHighWeakerDB:   10,
+		MaxTwistHighStrongerDB: 6,
+		MinLevelDBm0:           -45,
+		MinEnergyShare:         0.55,
+		MinGroupPurityDB:       8,
+		MinToneS:               0.040,
+		RejectToneS:            0.023,
+		MinPauseS:              0.040,
+		MaxDropoutS:            0.010,
+	}
+}
+
+// validate reports the first option out of range.
+func (o DTMFOptions) validate() error {
+	switch {
+	case !(o.FreqAccept > 0 && o.FreqAccept < o.FreqReject && o.FreqReject <= 0.2):
+		return fmt.Errorf("freq_accept %g and freq_reject %g: want 0 < accept < reject ≤ 0.2", o.FreqAccept, o.FreqReject)
+	case !(o.MaxTwistHighWeakerDB >= 0 && o.MaxTwistHighStrongerDB >= 0):
+		return fmt.Errorf("twist limits %g/%g dB: want ≥ 0", o.MaxTwistHighWeakerDB, o.MaxTwistHighStrongerDB)
+	case !(o.MinLevelDBm0 <= 3.14 && o.MinLevelDBm0 > -120):
+		return fmt.Errorf("min_level_dbm0 %g: want −120 < level ≤ 3.14", o.MinLevelDBm0)
+	case !(o.MinEnergyShare >= 0 && o.MinEnergyShare <= 1):
+		return fmt.Errorf("min_energy_share %g: want 0…1", o.MinEnergyShare)
+	case !(o.MinGroupPurityDB >= 0):
+		return fmt.Errorf("min_group_purity_db %g: want ≥ 0", o.MinGroupPurityDB)
+	case !(o.RejectToneS >= 0 && o.RejectToneS < o.MinToneS && o.MinToneS <= 1):
+		return fmt.Errorf("reject_tone_s %g and min_tone_s %g: want 0 ≤ reject < min ≤ 1", o.RejectToneS, o.MinToneS)
+	case !(o.MaxDropoutS >= 0 && o.MaxDropoutS < o.MinPauseS && o.MinPauseS <= 0.2):
+		return fmt.Errorf("max_dropout_s %g and min_pause_s %g: want 0 ≤ dropout < pause ≤ 0.2", o.MaxDropoutS, o.MinPauseS)
+	}
+	return nil
+}
+
+// DTMF frequencies (ITU-T Q.23) and the digit at each row/column.
+var (
+	dtmfFreqs  = [8]float64{697, 770, 852, 941, 1209, 1336, 1477, 1633}
+	dtmfDigits = [4][4]byte{
+		{'1', '2', '3', 'A'},
+		{'4', '5', '6', 'B'},
+		{'7', '8', '9', 'C'},
+		{'*', '0', '#', 'D'},
+	}
+)
+
+const (
+	// dtmfBlockS is the analysis block (5 ms): the time resolution of the
+	// tone edges and of the dropout/pause logic. The decision window is
+	// dtmfWindowBlocks blocks (30 ms), slid by one block.
+	dtmfBlockS       = 0.005
+	dtmfWindowBlocks = 6
+	// dtmfRing holds the recent blocks (power of two, 320 ms) for locating
+	// a tone's onset after it has been recognised.
+	dtmfRing = 64
+	// dtmfMinRun is how many consecutive windows must recognise the same
+	// digit before a tone counts (3 windows = 40 ms of signal).
+	dtmfMinRun = 3
+	// dtmfOnFrac: a block belongs to the tone while each tone's magnitude in
+	// it is at least this fraction of the tone's steady magnitude (−6 dB,
+	// i.e. the tone fills at least half the block).
+	dtmfOnFrac = 0.5
+	// dtmfNoiseFrac: occupancy fractions below this are taken as noise
+	// when refining edges.
+	dtmfNoiseFrac = 0.2
+	// dtmfDBm0Offset: a full-scale sine is +3.14 dBm0 (G.711 convention).
+	dtmfDBm0Offset = 3.14
+)
+
+// DTMFDetector finds DTMF digits in one channel's samples. Feed it with
+// Process, call Flush at the end of the stream, then read Tones.
+//
+// How it decides: eight Goertzel filters (the Q.23 frequencies) run over
+// 5 ms blocks whose outputs share one phase reference. Every 5 ms the last
+// 30 ms window is examined: the strongest frequency of each group must beat
+// the group's other three by MinGroupPurityDB; each tone's true frequency,
+// measured from the phase advance between blocks, must lie within the
+// frequency tolerance; each tone's level (measured at that frequency, so an
+// offset tone is not under-read) must reach MinLevelDBm0; the twist must be
+// within limits; and the two tones must carry MinEnergyShare of the window's
+// energy. Three consecutive recognising windows make a tone. The tone's
+// extent then follows the 5 ms envelope at its two frequencies, which
+// bridges dropouts shorter than the bridging limit and places the start and
+// end at the true edges, refined to a fraction of a block from the partial
+// block magnitudes (not at the moment the digit was recognised).
+type DTMFDetector struct {
+	opts    DTMFOptions
+	fs      float64
+	blockN  int     // samples per block
+	blockT  float64 // seconds per block
+	bank    goertzelBank
+	pos     int     // samples in the current block
+	energy  float64 // Σx² of the current block
+	samples int64   // samples consumed
+
+	blk   int64 // blocks completed
+	ringC [dtmfRing][goertzelMaxFreqs]complex128
+	ringE [dtmfRing]float64
+
+	// derived thresholds
+	freqTol      float64
+	twistHiWeak  float64 // linear amplitude ratios low/high
+	twistHiStrng float64
+	minAmp       float64 // peak amplitude, full scale
+	purity       float64 // power ratio
+	minDur       float64 // seconds
+	gapBlocks    int
+
+	// tone in progress
+	active      bool
+	digit       byte
+	row, col    int
+	refR, refC  float64 // steady block magnitude of each tone
+	ampR, ampC  float64 // peak amplitudes (FS) at the strongest recognition
+	run, maxRun int
+	onset       int64 // first block of the tone
+	onsetFrac   float64
+	lastOn      int64
+	offCount    int
+	otherDigit  byte
+	otherRun    int
+	scanFloor   int64 // blocks ≤ scanFloor belong to the previous tone
+	tones       []Tone
+	flushed     bool
+}
+
+// NewDTMFDetector returns a detector for a channel sampled at sampleRate Hz
+// (8000 … 192000).
+func NewDTMFDetector(sampleRate int, opts DTMFOptions) (*DTMFDetector, error) {
+	if sampleRate < 8000 || sampleRate > 192000 {
+		return nil, fmt.Errorf("dsp: DTMF detector: sample rate %d Hz not supported (want 8000…192000)", sampleRate)
+	}
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("dsp: DTMF options: %w", err)
+	}
+	d := &DTMFDetector{opts: opts, fs: float64(sampleRate)}
+	d.blockN = int(math.Round(d.fs * dtmfBlockS))
+	d.blockT = float64(d.blockN) / d.fs
+	d.bank.init(dtmfFreqs[:], d.fs, d.blockN)
+	d.freqTol = (opts.FreqAccept + opts.FreqReject) / 2
+	d.twistHiWeak = math.Pow(10, opts.MaxTwistHighWeakerDB/20)
+	d.twistHiStrng = math.Pow(10, opts.MaxTwistHighStrongerDB/20)
+	d.minAmp = math.Pow(10, (opts.MinLevelDBm0-dtmfDBm0Offset)/20)
+	d.purity = math.Pow(10, opts.MinGroupPurityDB/10)
+	d.minDur = (opts.MinToneS + opts.RejectToneS) / 2
+	bridge := (opts.MinPauseS + opts.MaxDropoutS) / 2
+	d.gapBlocks = max(1, int(math.Ceil(bridge/d.blockT-1e-9)))
+	d.scanFloor = -1
+	d.tones = make([]Tone, 0, 16)
+	return d, nil
+}
+
+// Process consumes the next samples of the channel (full scale ±1). It can
+// be called with any number of samples and does not allocate, except to
+// record a finished tone.
+func (d *DTMFDetector) Process(x []float32) {
+	if d.flushed {
+		return
+	}
+	for len(x) > 0 {
+		n := min(len(x), d.blockN-d.pos)
+		chunk := x[:n]
+		d.bank.feed(chunk)
+		e := 0.0
+		for _, v := range chunk {
+			e += float64(v) * float64(v)
+		}
+		d.energy += e
+		d.pos += n
+		d.samples += int64(n)
+		x = x[n:]
+		if d.pos == d.blockN {
+			d.endBlock()
+		}
+	}
+}
+
+// Flush ends the stream: a tone still in progress is finished (its end is
+// the end of the audio at the latest). Process after Flush is ignored.
+func (d *DTMFDetector) Flush() {
+	if d.flushed {
+		return
+	}
+	if d.pos > 0 {
+		// Complete the last block with silence; the edge refinement then
+		// sees the tone filling only the real part.
+		var zeros [64]float32
+		for d.pos < d.blockN {
+			n := min(len(zeros), d.blockN-d.pos)
+			d.bank.feed(zeros[:n])
+			d.pos += n
+		}
+		d.endBlock()
+	}
+	if d.active {
+		d.finish(d.blk)
+	}
+	d.flushed = true
+}
+
+// Tones returns the digits found so far, in order (a copy). Channel and Seq
+// are left 0 for the caller to set.
+func (d *DTMFDetector) Tones() []Tone {
+	return append([]Tone(nil), d.tones...)
+}
+
+// endBlock stores the completed block and runs the decision logic.
+func (d *DTMFDetector) endBlock() {
+	k := d.blk
+	i := k & (dtmfRing - 1)
+	d.bank.finishBlock(&d.ringC[i])
+	d.ringE[i] = d.energy
+	d.energy = 0
+	d.pos = 0
+	d.blk++
+	var h dtmfHit
+	if k >= dtmfWindowBlocks-1 {
+		h = d.window(k)
+	}
+	d.step(k, h)
+}
+
+// dtmfHit is one window's decision.
+type dtmfHit struct {
+	ok         bool
+	digit      byte
+	row, col   int     // frequency indices 0…3 and 4…7
+	magR, magC float64 // mean block magnitude of each tone at its measured frequency
+	ampR, ampC float64 // peak amplitude (full scale) of each tone
+}
+
+// window examines the dtmfWindowBlocks blocks ending with block k.
+func (d *DTMFDetector) window(k int64) dtmfHit {
+	const W = dtmfWindowBlocks
+	var c [goertzelMaxFreqs][W]complex128
+	e := 0.0
+	for m := 0; m < W; m++ {
+		j := (k - W + 1 + int64(m)) & (dtmfRing - 1)
+		e += d.ringE[j]
+		for f := range goertzelMaxFreqs {
+			c[f][m] = d.ringC[j][f]
+		}
+	}
+	nWin := float64(W * d.blockN)
+	// Two tones at the minimum level carry nWin·minAmp² of energy.
+	if e < nWin*d.minAmp*d.minAmp {
+		return dtmfHit{}
+	}
+	var p [goertzelMaxFreqs]float64
+	for f := range goertzelMaxFreqs {
+		var s complex128
+		for m := 0; m < W; m++ {
+			s += c[f][m]
+		}
+		p[f] = real(s)*real(s) + imag(s)*imag(s)
+	}
+	row, col := 0, 4
+	for f := 1; f < 4; f++ {
+		if p[f] > p[row] {
+			row = f
+		}
+		if p[f+4] > p[col] {
+			col = f + 4
+		}
+	}
+	for f := range 4 {
+		if f != row && p[row] < d.purity*p[f] {
+			return dtmfHit{}
+		}
+		if f+4 != col && p[col] < d.purity*p[f+4] {
+			return dtmfHit{}
+		}
+	}
+	magR, ampR, okR := d.measure(&c[row], row)
+	if !okR {
+		return dtmfHit{}
+	}
+	magC, ampC, okC := d.measure(&c[col], col)
+	if !okC {
+		return dtmfHit{}
+	}
+	if ampR < d.minAmp || ampC < d.minAmp {
+		return dtmfHit{}
+	}
+	if ampC*d.twistHiWeak < ampR || ampC > ampR*d.twistHiStrng {
+		return dtmfHit{}
+	}
+	// Energy of the two tones over the window: nWin·A²/2 each.
+	if nWin*(ampR*ampR+ampC*ampC)/2 < d.opts.MinEnergyShare*e {
+		return dtmfHit{}
+	}
+	return dtmfHit{ok: true, digit: dtmfDigits[row][col-4], row: row, col: col, magR: magR, magC: magC, ampR: ampR, ampC: ampC}
+}
+
+// measure estimates the frequency of the dominant component near filter f
+// from the phase advance between blocks, checks it against the tolerance,
+// and returns the component's mean block magnitude (as the filter sees it)
+// and its peak amplitude corrected for the offset.
+func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp float64, ok bool) {
+	const W = dtmfWindowBlocks
+	const half = W / 2
+	// Coarse: lag of one block (unambiguous within ±100 Hz).
+	var z1 complex128
+	for m := 1; m < W; m++ {
+		z1 += c[m] * cmplx.Conj(c[m-1])
+	}
+	if z1 == 0 {
+		return 0, 0, false
+	}
+	th := cmplx.Phase(z1)
+	// Fine: the two half windows, half blocks apart, unwrapped with the
+	// coarse estimate. Longer sums leak less of the other group's tone.
+	var a, b complex128
+	for m := 0; m < half; m++ {
+		a += c[m]
+		b += c[m+half]
+	}
+	if z2 := b * cmplx.Conj(a); z2 != 0 {
+		ph := cmplx.Phase(z2)
+		ph += 2 * math.Pi * math.Round((half*th-ph)/(2*math.Pi))
+		th = ph / half
+	}
+	df := th * d.fs / (2 * math.Pi * float64(d.blockN))
+	if math.Abs(df) > d.freqTol*dtmfFreqs[f] {
+		return 0, 0, false
+	}
+	// Coherent sum at the measured frequency.
+	u := complex(math.Cos(th), -math.Sin(th))
+	r := complex(1, 0)
+	var s complex128
+	for m := 0; m < W; m++ {
+		s += c[m] * r
+		r *= u
+	}
+	mag = cmplx.Abs(s) / W
+	// A block of L samples of a tone of amplitude A, offset by δ rad/sample
+	// from the filter, has magnitude A/2·|sin(δL/2)/sin(δ/2)|.
+	dl := th / float64(d.blockN)
+	att := float64(d.blockN)
+	if math.Abs(dl) > 1e-12 {
+		att = math.Abs(math.Sin(th/2) / math.Sin(dl/2))
+	}
+	amp = 2 * mag / att
+	return mag, amp, true
+}
+
+// occ returns block k's occupancy by the current tone: the smaller of the
+// two tones' magnitudes relative to their steady magnitudes (≈ the fraction
+// of the block the tone fills).
+func (d *DTMFDetector) occ(k int64) float64 {
+	if k < 0 || k >= d.blk || d.blk-k > dtmfRing {
+		return 0
+	}
+	j := k & (dtmfRing - 1)
+	qr := cmplx.Abs(d.ringC[j][d.row]) / d.refR
+	qc := cmplx.Abs(d.ringC[j][d.col]) / d.refC
+	return math.Min(qr, qc)
+}
+
+// step advances the tone state machine with block k and its window's
+// decision.
+func (d *DTMFDetector) step(k int64, h dtmfHit) {
+	if !d.active {
+		if h.ok && k-dtmfWindowBlocks+1 > d.scanFloor {
+			d.begin(k, h)
+		}
+		return
+	}
+	if h.ok && h.digit == d.digit {
+		d.run++
+		d.maxRun = max(d.maxRun, d.run)
+		d.otherRun = 0
+		grew := false
+		if h.magR > d.refR {
+			d.refR, grew = h.magR, true
+		}
+		if h.magC > d.refC {
+			d.refC, grew = h.magC, true
+		}
+		if h.ampR+h.ampC > d.ampR+d.ampC {
+			d.ampR, d.ampC = h.ampR, h.ampC
+		}
+		if grew && k-d.onset < dtmfRing-2 {
+			d.findOnset(k)
+		}
+	} else {
+		d.run = 0
+		if h.ok {
+			if h.digit == d.otherDigit {
+				d.otherRun++
+			} else {
+				d.otherDigit, d.otherRun = h.digit, 1
+			}
+			// Another digit took over without a pause: end this tone
+			// where its envelope last held and start the new one.
+			if d.otherRun >= 2 {
+				d.finish(k)
+				d.begin(k, h)
+				return
+			}
+		} else {
+			d.otherRun = 0
+		}
+	}
+	if d.occ(k) >= dtmfOnFrac {
+		d.lastOn = k
+		d.offCount = 0
+	} else {
+		d.offCount++
+		if d.offCount >= d.gapBlocks {
+			d.finish(k)
+		}
+	}
+}
+
+// begin starts a candidate tone from a recognising window ending at block k.
+func (d *DTMFDetector) begin(k int64, h dtmfHit) {
+	d.active = true
+	d.digit, d.row, d.col = h.digit, h.row, h.col
+	d.refR, d.refC = h.magR, h.magC
+	d.ampR, d.ampC = h.ampR, h.ampC
+	d.run, d.maxRun = 1, 1
+	d.otherDigit, d.otherRun = 0, 0
+	d.offCount = 0
+	d.findOnset(k)
+	d.lastOn = k
+	for j := k; j > d.onset && d.occ(j) < dtmfOnFrac; j-- {
+		d.lastOn = j - 1
+	}
+}
+
+// findOnset scans back from block k to the first block of the tone and
+// refines the start within it.
+func (d *DTMFDetector) findOnset(k int64) {
+	lo := max(d.scanFloor+1, k-dtmfRing+2, 0)
+	j := k
+	// Skip back over blocks before k that are not (yet) on, e.g. when the
+	// window recognised the tone in its earlier part.
+	for j > lo && d.occ(j) < dtmfOnFrac {
+		j--
+	}
+	for j > lo && d.occ(j-1) >= dtmfOnFrac {
+		j--
+	}
+	d.onset = j
+	qIn := math.Min(1, d.occ(j))
+	qPrev := 0.0
+	if j > lo {
+		qPrev = d.occ(j - 1)
+	}
+	if qPrev < dtmfNoiseFrac {
+		qPrev = 0
+	}
+	if qIn >= 0.999 {
+		d.onsetFrac = -qPrev // started in the previous block
+	} else {
+		d.onsetFrac = 1 - qIn // started inside block j
+	}
+}
+
+// finish ends the tone in progress; k is the current block. The tone is kept
+// when it was recognised long enough and its duration reaches the limit.
+func (d *DTMFDetector) finish(k int64) {
+	d.active = false
+	last := d.lastOn
+	qLast := math.Min(1, d.occ(last))
+	qNext := 0.0
+	if last+1 <= k {
+		qNext = d.occ(last + 1)
+	}
+	if qNext < dtmfNoiseFrac || qNext >= dtmfOnFrac {
+		qNext = 0
+	}
+	start := (float64(d.onset) + d.onsetFrac) * d.blockT
+	var end float64
+	if qLast >= 0.999 {
+		end = (float64(last+1) + qNext) * d.blockT
+	} else {
+		end = (float64(last) + qLast) * d.blockT
+	}
+	if tEnd := float64(d.samples) / d.fs; end > tEnd {
+		end = tEnd
+	}
+	start = max(start, 0)
+	d.scanFloor = last
+	if d.maxRun < dtmfMinRun || end-start < d.minDur {
+		return
+	}
+	lvl := (20*math.Log10(d.ampR) + 20*math.Log10(d.ampC)) / 2
+	d.tones = append(d.tones, Tone{
+		Digit:     d.digit,
+		Start:     start,
+		End:       end,
+		LevelDBm0: lvl + dtmfDBm0Offset,
+	})
+}
+
+// ResolveDTMFLeaks merges the tones of all channels of a recording. A digit
+// heard on several channels at overlapping times (acoustic or electrical
+// leakage between participants' streams) is kept once, on the channel where
+// it is strongest. The result is sorted by Start (then Channel) and Seq is
+// renumbered 0…n−1. The input is not modified.
+func ResolveDTMFLeaks(tones []Tone) []Tone {
+	out := append([]Tone(nil), tones...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Start != out[j].Start {
+			return out[i].Start < out[j].Start
+		}
+		return out[i].Channel < out[j].Channel
+	})
+	drop := make([]bool, len(out))
+	for i := range out {
+		for j := i + 1; j < len(out) && out[j].Start < out[i].End; j++ {
+			a, b := &out[i], &out[j]
+			if a.Digit != b.Digit || a.Channel == b.Channel || b.End <= a.Start {
+				continue
+			}
+			if a.LevelDBm0 >= b.LevelDBm0 {
+				drop[j] = true
+			} else {
+				drop[i] = true
+			}
+		}
+	}
+	n := 0
+	for i := range out {
+		if !drop[i] {
+			out[n] = out[i]
+			out[n].Seq = n
+			n++
+		}
+	}
+	return out[:n:n]
+}

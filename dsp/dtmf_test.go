@@ -1,0 +1,263 @@
+package dsp
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/dsp/fourier"
+)
+
+// Test signal generation and scoring shared by the DTMF tests.
+
+// dtmfSpec is one generated tone.
+type dtmfSpec struct {
+	digit             byte
+	start, dur        float64 // seconds
+	lowDBm0, highDBm0 float64
+	lowOff, highOff   float64 // relative frequency offsets (0.015 = +1.5 %)
+	dropAt, dropDur   float64 // a dropout (silence) dropAt after start
+}
+
+func (s dtmfSpec) end() float64 { return s.start + s.dur }
+
+// dtmfRowCol returns the Q.23 frequencies of a digit.
+func dtmfRowCol(tb testing.TB, digit byte) (lo, hi float64) {
+	tb.Helper()
+	for r := range 4 {
+		for c := range 4 {
+			if dtmfDigits[r][c] == digit {
+				return dtmfFreqs[r], dtmfFreqs[4+c]
+			}
+		}
+	}
+	tb.Fatalf("no DTMF digit %q", digit)
+	return 0, 0
+}
+
+// dtmfAmp is the peak amplitude (full scale) of a sine at level dBm0.
+func dtmfAmp(dbm0 float64) float64 { return math.Pow(10, (dbm0-dtmfDBm0Offset)/20) }
+
+// dtmfSynth renders specs into a signal of total seconds at fs, with random
+// phases. Tones are summed into x (which may already hold noise or speech).
+func dtmfSynth(tb testing.TB, fs int, total float64, specs []dtmfSpec, rng *rand.Rand) []float64 {
+	tb.Helper()
+	x := make([]float64, int(math.Round(total*float64(fs))))
+	for _, s := range specs {
+		lo, hi := dtmfRowCol(tb, s.digit)
+		lo *= 1 + s.lowOff
+		hi *= 1 + s.highOff
+		al, ah := dtmfAmp(s.lowDBm0), dtmfAmp(s.highDBm0)
+		pl, ph := rng.Float64()*2*math.Pi, rng.Float64()*2*math.Pi
+		n0 := int(math.Round(s.start * float64(fs)))
+		n1 := int(math.Round(s.end() * float64(fs)))
+		d0 := int(math.Round((s.start + s.dropAt) * float64(fs)))
+		d1 := int(math.Round((s.start + s.dropAt + s.dropDur) * float64(fs)))
+		for n := n0; n < n1 && n < len(x); n++ {
+			if s.dropDur > 0 && n >= d0 && n < d1 {
+				continue
+			}
+			t := float64(n-n0) / float64(fs)
+			x[n] += al*math.Sin(2*math.Pi*lo*t+pl) + ah*math.Sin(2*math.Pi*hi*t+ph)
+		}
+	}
+	return x
+}
+
+// dtmfAddNoise adds white Gaussian noise band-limited to [f0, f1] Hz with
+// the given RMS.
+func dtmfAddNoise(x []float64, fs int, f0, f1, rms float64, rng *rand.Rand) {
+	n := len(x)
+	if n == 0 || rms == 0 {
+		return
+	}
+	fft := fourier.NewFFT(n)
+	spec := make([]complex128, n/2+1)
+	for k := range spec {
+		f := float64(k) * float64(fs) / float64(n)
+		if f >= f0 && f <= f1 {
+			spec[k] = complex(rng.NormFloat64(), rng.NormFloat64())
+		}
+	}
+	w := fft.Sequence(nil, spec)
+	p := 0.0
+	for _, v := range w {
+		p += v * v
+	}
+	g := rms / math.Sqrt(p/float64(n))
+	for i := range x {
+		x[i] += g * w[i]
+	}
+}
+
+// dtmfF32 converts to float32, clamping to [−1, 1).
+func dtmfF32(x []float64) []float32 {
+	y := make([]float32, len(x))
+	for i, v := range x {
+		y[i] = float32(min(max(v, -1), 32767.0/32768))
+	}
+	return y
+}
+
+// dtmfRun detects over x, fed in chunks of varying size.
+func dtmfRun(tb testing.TB, fs int, x []float32, opts DTMFOptions) []Tone {
+	tb.Helper()
+	d, err := NewDTMFDetector(fs, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sizes := []int{160, 1, 37, 400, 80, 1023}
+	for i := 0; len(x) > 0; i++ {
+		n := min(sizes[i%len(sizes)], len(x))
+		d.Process(x[:n])
+		x = x[n:]
+	}
+	d.Flush()
+	return d.Tones()
+}
+
+// dtmfScore matches detections to reference tones (same digit, overlapping
+// interval; each reference matched once).
+type dtmfScore struct {
+	sent, hits, misses, falses, dups int
+	startErr, endErr                 []float64 // seconds, signed (got − want)
+}
+
+func dtmfMatch(ref []dtmfSpec, got []Tone) dtmfScore {
+	s := dtmfScore{sent: len(ref)}
+	used := make([]bool, len(got))
+	for _, r := range ref {
+		n := 0
+		for i, g := range got {
+			if g.Digit == r.digit && g.Start < r.end() && g.End > r.start {
+				if n == 0 {
+					s.startErr = append(s.startErr, g.Start-r.start)
+					s.endErr = append(s.endErr, g.End-r.end())
+				} else {
+					s.dups++
+				}
+				used[i] = true
+				n++
+			}
+		}
+		if n > 0 {
+			s.hits++
+		} else {
+			s.misses++
+		}
+	}
+	for _, u := range used {
+		if !u {
+			s.falses++
+		}
+	}
+	return s
+}
+
+// dtmfQuantile returns the q-quantile of |v|.
+func dtmfQuantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	a := make([]float64, len(v))
+	for i, x := range v {
+		a[i] = math.Abs(x)
+	}
+	sort.Float64s(a)
+	return a[min(len(a)-1, int(math.Ceil(q*float64(len(a))))-1+boolInt(q == 0))]
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// dtmfSeq builds n tones cycling through digits, on/off seconds, starting
+// at lead, all at level dBm0 per tone; it returns the specs and the total
+// length.
+func dtmfSeq(digits string, n int, on, off, lead, dbm0 float64) ([]dtmfSpec, float64) {
+	specs := make([]dtmfSpec, n)
+	t := lead
+	for i := range specs {
+		specs[i] = dtmfSpec{digit: digits[i%len(digits)], start: t, dur: on, lowDBm0: dbm0, highDBm0: dbm0}
+		t += on + off
+	}
+	return specs, t + lead
+}
+
+// dtmfDigitsOf returns the digits of tones as a string.
+func dtmfDigitsOf(tones []Tone) string {
+	var b strings.Builder
+	for _, t := range tones {
+		b.WriteByte(t.Digit)
+	}
+	return b.String()
+}
+
+var dtmfRates = []int{8000, 16000}
+
+func TestDTMFOptionsValidate(t *testing.T) {
+	if _, err := NewDTMFDetector(8000, DefaultDTMFOptions()); err != nil {
+		t.Fatalf("defaults rejected: %v", err)
+	}
+	for _, fs := range []int{0, 7999, 200000} {
+		if _, err := NewDTMFDetector(fs, DefaultDTMFOptions()); err == nil {
+			t.Errorf("sample rate %d accepted", fs)
+		}
+	}
+	bad := []func(*DTMFOptions){
+		func(o *DTMFOptions) { o.FreqAccept = 0.04 },
+		func(o *DTMFOptions) { o.MaxTwistHighWeakerDB = -1 },
+		func(o *DTMFOptions) { o.MinLevelDBm0 = 10 },
+		func(o *DTMFOptions) { o.MinEnergyShare = 1.5 },
+		func(o *DTMFOptions) { o.MinGroupPurityDB = math.NaN() },
+		func(o *DTMFOptions) { o.RejectToneS = 0.05 },
+		func(o *DTMFOptions) { o.MaxDropoutS = 0.05 },
+	}
+	for i, f := range bad {
+		o := DefaultDTMFOptions()
+		f(&o)
+		if _, err := NewDTMFDetector(8000, o); err == nil {
+			t.Errorf("bad option set %d accepted: %+v", i, o)
+		}
+	}
+}
+
+// TestDTMFAllDigits is the Mitel decode check: every digit, 10 times, 50 ms
+// on and 50 ms off at −4 dBm0 per tone, plus the nominal sweep point (all 16
+// at −10 dBm0). Timing and levels are checked too.
+func TestDTMFAllDigits(t *testing.T) {
+	const digits = "0123456789*#ABCD"
+	for _, fs := range dtmfRates {
+		for _, lvl := range []float64{-4, -10} {
+			rng := rand.New(rand.NewPCG(uint64(fs), uint64(-lvl)))
+			specs, total := dtmfSeq(digits, 160, 0.050, 0.050, 0.1, lvl)
+			x := dtmfF32(dtmfSynth(t, fs, total, specs, rng))
+			got := dtmfRun(t, fs, x, DefaultDTMFOptions())
+			s := dtmfMatch(specs, got)
+			if s.hits != s.sent || s.falses != 0 || s.dups != 0 {
+				t.Errorf("%d Hz, %g dBm0: %d/%d detected, %d false, %d duplicates", fs, lvl, s.hits, s.sent, s.falses, s.dups)
+			}
+			if want := strings.Repeat(digits, 10); dtmfDigitsOf(got) != want {
+				t.Errorf("%d Hz, %g dBm0: digits %q, want %q", fs, lvl, dtmfDigitsOf(got), want)
+			}
+			for _, g := range got {
+				if math.Abs(g.LevelDBm0-lvl) > 0.5 {
+					t.Errorf("%d Hz: digit %c level %.2f dBm0, want %g", fs, g.Digit, g.LevelDBm0, lvl)
+					break
+				}
+			}
+			ms, ps := dtmfQuantile(s.startErr, 0.5), dtmfQuantile(s.startErr, 0.95)
+			me, pe := dtmfQuantile(s.endErr, 0.5), dtmfQuantile(s.endErr, 0.95)
+			t.Logf("%d Hz, %g dBm0: start error median %.1f ms p95 %.1f ms; end error median %.1f ms p95 %.1f ms",
+				fs, lvl, ms*1e3, ps*1e3, me*1e3, pe*1e3)
+			if ms > 0.010 || ps > 0.030 || me > 0.010 || pe > 0.030 {
+				t.Errorf("%d Hz: timing error too large", fs)
+			}
+		}
+	}
+}
