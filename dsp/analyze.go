@@ -1,0 +1,260 @@
+package dsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// anBlockSeconds is how much audio Analyze reads per block.
+const anBlockSeconds = 1
+
+// Analyze reads src to the end and returns its analysis: per-channel
+// speech (with cross-channel leakage rejected and DTMF removed), levels,
+// DTMF tones, and the call timeline (segments, mutual silences cut at
+// pauses, classified overlaps, turns, monologues) with every metric of the
+// design card §5.
+//
+// It streams: the source is read in blocks of one second into buffers
+// reused throughout, channels are processed in parallel by up to
+// opts.Workers goroutines, and what is kept per frame is one bit per
+// channel, so memory does not grow with the length of the recording beyond
+// that. pauses are the audio offsets where paused spans were cut out of
+// the recording; no silence spans one. Analyze stops early with ctx's
+// error when ctx is cancelled.
+func Analyze(ctx context.Context, src Source, pauses []Pause, opts Options) (*Result, error) {
+	if err := opts.VAD.Validate(); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	if err := opts.Timeline.Validate(); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
+	}
+	f := src.Format()
+	if f.Channels < 1 || f.Channels > MaxChannels {
+		return nil, fmt.Errorf("analyze: %d channels: want 1..%d", f.Channels, MaxChannels)
+	}
+	if f.SampleRate < 1000 || f.SampleRate > 384000 {
+		return nil, fmt.Errorf("analyze: sample rate %d Hz: want 1000..384000", f.SampleRate)
+	}
+	a, err := newAnalyzer(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer a.stop()
+	samples, err := a.run(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	return a.result(samples, pauses), nil
+}
+
+// analyzer holds the per-channel state of one Analyze call.
+type analyzer struct {
+	f    Format
+	opts Options
+	nch  int
+
+	ch []anChannel
+	vd *vadDecider
+
+	buf   [2][]float32 // interleaved blocks: one being read, one processed
+	power []float32    // one frame of all channels, for the decider
+
+	work chan anJob
+	wg   sync.WaitGroup
+	quit sync.Once
+}
+
+// anChannel is one channel's streaming state. Only its worker touches it
+// while a block is processed.
+type anChannel struct {
+	x      []float32 // deinterleaved samples of the current block
+	feat   *vadFeatures
+	powers []float32 // frame powers completed in the current block
+}
+
+type anJob struct {
+	block []float32
+	n     int // frames (samples per channel) in block
+	c     int
+	done  *sync.WaitGroup
+}
+
+func newAnalyzer(f Format, opts Options) (*analyzer, error) {
+	nch := f.Channels
+	a := &analyzer{f: f, opts: opts, nch: nch}
+	block := f.SampleRate * anBlockSeconds
+	a.buf[0] = make([]float32, block*nch)
+	a.buf[1] = make([]float32, block*nch)
+	a.power = make([]float32, nch)
+	a.ch = make([]anChannel, nch)
+	for c := range a.ch {
+		a.ch[c] = anChannel{
+			x:      make([]float32, block),
+			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz),
+			powers: make([]float32, 0, block/(f.SampleRate/100)+2),
+		}
+	}
+	a.vd = newVADDecider(nch, opts.VAD)
+	workers := opts.Workers
+	if workers < 1 {
+		workers = DefaultOptions().Workers
+	}
+	workers = min(workers, nch)
+	if workers > 1 {
+		a.work = make(chan anJob, nch)
+		for range workers {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				for j := range a.work {
+					a.processChannel(j.c, j.block, j.n)
+					j.done.Done()
+				}
+			}()
+		}
+	}
+	return a, nil
+}
+
+func (a *analyzer) stop() {
+	a.quit.Do(func() {
+		if a.work != nil {
+			close(a.work)
+			a.wg.Wait()
+		}
+	})
+}
+
+// processChannel deinterleaves channel c of block and runs its per-channel
+// stages.
+func (a *analyzer) processChannel(c int, block []float32, n int) {
+	ch := &a.ch[c]
+	x := ch.x[:n]
+	nch := a.nch
+	for i, k := 0, c; i < n; i, k = i+1, k+nch {
+		x[i] = block[k]
+	}
+	ch.powers = ch.feat.process(x, ch.powers[:0])
+}
+
+// anRead is one block read by the reader goroutine.
+type anRead struct {
+	buf int // index into analyzer.buf
+	n   int
+	err error
+}
+
+// run streams src through the stages and returns the samples per channel.
+func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
+	// A reader goroutine fills one buffer while the other is processed.
+	reads := make(chan anRead, 1)
+	free := make(chan int, 2)
+	free <- 0
+	free <- 1
+	rctx, cancel := context.WithCancel(ctx)
+	var rwg sync.WaitGroup
+	defer func() { cancel(); rwg.Wait() }()
+	rwg.Add(1)
+	go func() {
+		defer rwg.Done()
+		defer close(reads)
+		for {
+			var b int
+			select {
+			case b = <-free:
+			case <-rctx.Done():
+				return
+			}
+			buf := a.buf[b]
+			n := 0
+			var err error
+			for n*a.nch < len(buf) && err == nil {
+				var k int
+				k, err = src.ReadFrames(buf[n*a.nch:])
+				n += k
+				if k == 0 && err == nil {
+					err = io.ErrNoProgress
+				}
+			}
+			select {
+			case reads <- anRead{buf: b, n: n, err: err}:
+			case <-rctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+
+	var samples int64
+	var done sync.WaitGroup
+	for r := range reads {
+		if err := ctx.Err(); err != nil {
+			return samples, err
+		}
+		if r.n > 0 {
+			block := a.buf[r.buf][:r.n*a.nch]
+			if a.work != nil {
+				done.Add(a.nch)
+				for c := range a.nch {
+					a.work <- anJob{block: block, n: r.n, c: c, done: &done}
+				}
+				done.Wait()
+			} else {
+				for c := range a.nch {
+					a.processChannel(c, block, r.n)
+				}
+			}
+			samples += int64(r.n)
+			a.pushFrames()
+		}
+		if r.err != nil {
+			if errors.Is(r.err, io.EOF) {
+				break
+			}
+			return samples, fmt.Errorf("analyze: read at frame %d: %w", samples, r.err)
+		}
+		free <- r.buf
+	}
+	if err := ctx.Err(); err != nil {
+		return samples, err
+	}
+	for c := range a.ch {
+		ch := &a.ch[c]
+		ch.powers = ch.feat.flush(ch.powers[:0])
+	}
+	a.pushFrames()
+	a.vd.flush()
+	return samples, nil
+}
+
+// pushFrames hands the frames completed by every channel to the decider.
+func (a *analyzer) pushFrames() {
+	k := len(a.ch[0].powers)
+	for t := range k {
+		for c := range a.ch {
+			a.power[c] = a.ch[c].powers[t]
+		}
+		a.vd.push(a.power)
+	}
+}
+
+// result assembles the Result once the stream is done.
+func (a *analyzer) result(samples int64, pauses []Pause) *Result {
+	in := tlInput{
+		channels:   a.nch,
+		sampleRate: a.f.SampleRate,
+		frames:     int(a.vd.pushed),
+		duration:   float64(samples) / float64(a.f.SampleRate),
+		pauses:     pauses,
+		speech:     make([][]tlRun, a.nch),
+	}
+	for c := range a.nch {
+		in.speech[c] = a.vd.out[c].runs()
+	}
+	return tlBuild(in, a.opts.Timeline)
+}

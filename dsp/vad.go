@@ -1,0 +1,296 @@
+package dsp
+
+import (
+	"math"
+)
+
+// vadBits is a growable bitset: one bit per 10 ms frame of one channel.
+type vadBits struct {
+	w []uint64
+	n int
+}
+
+func (b *vadBits) push(v bool) {
+	if b.n%64 == 0 {
+		b.w = append(b.w, 0)
+	}
+	if v {
+		b.w[b.n/64] |= 1 << uint(b.n%64)
+	}
+	b.n++
+}
+
+func (b *vadBits) get(i int) bool { return b.w[i/64]>>uint(i%64)&1 != 0 }
+
+// runs returns the maximal runs of set bits as [start, end) frame pairs.
+func (b *vadBits) runs() []tlRun {
+	var out []tlRun
+	start := -1
+	for i := 0; i < b.n; i++ {
+		if b.get(i) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			out = append(out, tlRun{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, tlRun{start, b.n})
+	}
+	return out
+}
+
+const (
+	vadHistMinDB = -90.0 // coupling histogram range, dB
+	vadHistBins  = 100   // 1 dB bins from vadHistMinDB
+	vadPowFloor  = 1e-10 // −100 dBFS: digital silence is not −∞
+)
+
+// vadDecider makes the speech decision of every channel, frame by frame,
+// from the frames' powers. It is streaming: push one frame (all
+// channels) at a time; a frame is decided LookaheadS later, so the noise
+// floors and the leakage couplings include what follows it. Memory is
+// fixed except for the output bitsets.
+type vadDecider struct {
+	nch int
+	o   VADOptions
+
+	look, lag int   // frames
+	ring      []float32 // power of the last R frames: [(t%R)*nch + c]
+	fring     []float32 // noise floor at push time, same layout
+	R         int
+	pushed    int64
+	decided   int64
+
+	// Noise floor: minimum statistics over nSub sub-windows of subLen frames.
+	subLen, nSub, subPos, subIdx int
+	subMin                       []float32 // [c*nSub + k]
+	curMin                       []float32
+	floor                        []float32
+
+	// Coupling from channel j into channel i: a decaying histogram of the
+	// level difference Pi/Pj (dB) over frames where j dominates.
+	hist   []float32 // [(i*nch+j)*vadHistBins + bin]
+	histN  []float32 // total weight per pair
+	hw     float32   // current increment (grows to make old counts decay)
+	hgrow  float32
+	coup   []float32 // linear power coupling per pair
+	sinceC int
+
+	env      []float32 // decaying leak envelope per channel
+	decay    float32
+	onset    float32
+	offset   float32
+	margin   float32
+	minLevel float32
+	state    []bool
+
+	out []vadBits
+}
+
+func newVADDecider(nch int, o VADOptions) *vadDecider {
+	v := &vadDecider{nch: nch, o: o}
+	v.look = int(math.Round(o.LookaheadS * 100))
+	v.lag = int(math.Ceil(o.LeakMaxLagMS / 10))
+	v.R = v.look + v.lag + 2
+	v.ring = make([]float32, v.R*nch)
+	v.fring = make([]float32, v.R*nch)
+	v.nSub = 8
+	v.subLen = int(math.Round(o.NoiseWindowS * 100 / float64(v.nSub)))
+	if v.subLen < 1 {
+		v.subLen = 1
+	}
+	v.subMin = make([]float32, nch*v.nSub)
+	for i := range v.subMin {
+		v.subMin[i] = math.MaxFloat32
+	}
+	v.curMin = make([]float32, nch)
+	v.floor = make([]float32, nch)
+	for c := range nch {
+		v.curMin[c] = math.MaxFloat32
+	}
+	v.hist = make([]float32, nch*nch*vadHistBins)
+	v.histN = make([]float32, nch*nch)
+	v.hw = 1
+	v.hgrow = float32(math.Pow(2, 1.0/6000)) // half-life: 60 s of dominant frames
+	v.coup = make([]float32, nch*nch)
+	prior := float32(math.Pow(10, o.LeakPriorDB/10))
+	for i := range v.coup {
+		v.coup[i] = prior
+	}
+	v.env = make([]float32, nch)
+	v.decay = float32(math.Pow(10, -o.LeakDecayDB/10))
+	v.onset = float32(math.Pow(10, o.OnsetSNRDB/10))
+	v.offset = float32(math.Pow(10, o.OffsetSNRDB/10))
+	v.margin = float32(math.Pow(10, o.LeakMarginDB/10))
+	v.minLevel = float32(math.Pow(10, o.MinLevelDBFS/10))
+	v.state = make([]bool, nch)
+	v.out = make([]vadBits, nch)
+	return v
+}
+
+// push adds one frame: p[c] is channel c's frame power.
+func (v *vadDecider) push(p []float32) {
+	nch := v.nch
+	slot := int(v.pushed%int64(v.R)) * nch
+	for c := range nch {
+		x := p[c]
+		if x < vadPowFloor {
+			x = vadPowFloor
+		}
+		v.ring[slot+c] = x
+		if x < v.curMin[c] {
+			v.curMin[c] = x
+		}
+	}
+	v.subPos++
+	for c := range nch {
+		f := v.curMin[c]
+		for k := range v.nSub {
+			if m := v.subMin[c*v.nSub+k]; m < f {
+				f = m
+			}
+		}
+		v.floor[c] = f
+		v.fring[slot+c] = f
+	}
+	if v.subPos == v.subLen {
+		for c := range nch {
+			v.subMin[c*v.nSub+v.subIdx] = v.curMin[c]
+			v.curMin[c] = math.MaxFloat32
+		}
+		v.subIdx = (v.subIdx + 1) % v.nSub
+		v.subPos = 0
+	}
+	if nch > 1 {
+		v.learn(v.ring[slot : slot+nch])
+	}
+	v.pushed++
+	for v.pushed-v.decided > int64(v.look) {
+		v.decide()
+	}
+}
+
+// learn updates the coupling histograms with one frame.
+func (v *vadDecider) learn(p []float32) {
+	nch := v.nch
+	j := 0
+	for c := 1; c < nch; c++ {
+		if p[c] > p[j] {
+			j = c
+		}
+	}
+	dom := float32(math.Pow(10, v.o.DominantSNRDB/10))
+	if p[j] < v.floor[j]*dom {
+		return
+	}
+	pj := float64(p[j])
+	for i := range nch {
+		if i == j {
+			continue
+		}
+		d := 10 * math.Log10(float64(p[i])/pj)
+		b := int(d - vadHistMinDB)
+		if b < 0 {
+			b = 0
+		}
+		if b >= vadHistBins {
+			b = vadHistBins - 1
+		}
+		k := i*nch + j
+		v.hist[k*vadHistBins+b] += v.hw
+		v.histN[k] += v.hw
+	}
+	v.hw *= v.hgrow
+	if v.hw > 1e20 {
+		for i := range v.hist {
+			v.hist[i] /= v.hw
+		}
+		for i := range v.histN {
+			v.histN[i] /= v.hw
+		}
+		v.hw = 1
+	}
+	v.sinceC++
+	if v.sinceC >= 10 {
+		v.sinceC = 0
+		v.updateCoupling()
+	}
+}
+
+// updateCoupling sets each pair's coupling to the LeakPercentile of its
+// histogram, blended with the prior while few frames have been seen.
+func (v *vadDecider) updateCoupling() {
+	const priorWeight = 30 // frames' worth of prior
+	for k := range v.histN {
+		n := v.histN[k]
+		if n == 0 {
+			continue
+		}
+		h := v.hist[k*vadHistBins : (k+1)*vadHistBins]
+		target := float32(v.o.LeakPercentile) * n
+		var cum float32
+		b := 0
+		for ; b < vadHistBins-1; b++ {
+			cum += h[b]
+			if cum >= target {
+				break
+			}
+		}
+		est := vadHistMinDB + float64(b) + 0.5
+		// Weight of what was seen, in frames (the increment grows, so
+		// divide by it).
+		seen := float64(n / v.hw)
+		w := seen / (seen + priorWeight)
+		db := w*est + (1-w)*v.o.LeakPriorDB
+		v.coup[k] = float32(math.Pow(10, db/10))
+	}
+}
+
+// decide makes the decision for the oldest undecided frame.
+func (v *vadDecider) decide() {
+	nch := v.nch
+	t := v.decided
+	slot := int(t%int64(v.R)) * nch
+	// Leak envelope per channel: max over the lag window, decaying tail.
+	for c := range nch {
+		e := v.env[c] * v.decay
+		for l := 0; l <= v.lag && int64(l) <= t; l++ {
+			s := int((t-int64(l))%int64(v.R)) * nch
+			if x := v.ring[s+c]; x > e {
+				e = x
+			}
+		}
+		v.env[c] = e
+	}
+	for i := range nch {
+		p := v.ring[slot+i]
+		fl := v.fring[slot+i]
+		if v.floor[i] < fl {
+			fl = v.floor[i]
+		}
+		var leak float32
+		for j := range nch {
+			if j != i {
+				leak += v.coup[i*nch+j] * v.env[j]
+			}
+		}
+		thr := v.onset
+		if v.state[i] {
+			thr = v.offset
+		}
+		sp := p-leak >= fl*thr && p >= leak*v.margin && p >= v.minLevel
+		v.state[i] = sp
+		v.out[i].push(sp)
+	}
+	v.decided++
+}
+
+// flush decides every remaining frame.
+func (v *vadDecider) flush() {
+	for v.decided < v.pushed {
+		v.decide()
+	}
+}
