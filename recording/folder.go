@@ -25,8 +25,9 @@ import (
 //	    chunk-0000.acsmetadata.json   metadata document of chunk index 0
 //	    chunk-0001.wav …
 const (
-	ManifestFile = "manifest.json"
-	EventsDir    = "events"
+	RecordingsDir = "recordings" // under the data root
+	ManifestFile  = "manifest.json"
+	EventsDir     = "events"
 )
 
 // ChunkAudioName and ChunkMetadataName return the file names of chunk i.
