@@ -4,7 +4,11 @@ package dsp
 // domain Sun Microsystems g711.c that sox, SpanDSP and most telephony code
 // derive from). Decoded values are on the 16-bit linear scale: µ-law spans
 // ±32124 (±8031 in G.711's 14-bit units, times 4) and A-law ±32256 (±4032 in
-// 13-bit units, times 8); the Reader divides by 32768.
+// 13-bit units, times 8); the Reader divides by 32768. The decoders agree
+// with sox on all 256 codes. The encoders truncate to the decision interval
+// as the reference code does; sox rounds, so the two differ by one
+// quantization step on about 1 % of 16-bit inputs (those next to a decision
+// threshold).
 
 // g711MuLawFloat and g711ALawFloat map a code byte, as stored in a WAVE file
 // (µ-law: all bits inverted; A-law: even bits inverted, as transmitted), to
