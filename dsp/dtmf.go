@@ -309,38 +309,42 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	if e < nWin*d.minAmp*d.minAmp {
 		return dtmfHit{}
 	}
+	// Each filter measures the dominant component within ±100 Hz of it; a
+	// group's tone is the filter whose component lies within the frequency
+	// tolerance of the filter's own frequency (at most one can).
 	var p [goertzelMaxFreqs]float64
+	row, col := -1, -1
+	var magR, ampR, magC, ampC float64
 	for f := range goertzelMaxFreqs {
 		var s complex128
 		for m := 0; m < W; m++ {
 			s += c[f][m]
 		}
 		p[f] = real(s)*real(s) + imag(s)*imag(s)
-	}
-	row, col := 0, 4
-	for f := 1; f < 4; f++ {
-		if p[f] > p[row] {
-			row = f
+		mag, amp, ok := d.measure(&c[f], f)
+		if !ok {
+			continue
 		}
-		if p[f+4] > p[col] {
-			col = f + 4
+		if f < 4 && (row < 0 || amp > ampR) {
+			row, magR, ampR = f, mag, amp
+		} else if f >= 4 && (col < 0 || amp > ampC) {
+			col, magC, ampC = f, mag, amp
 		}
 	}
+	if row < 0 || col < 0 {
+		return dtmfHit{}
+	}
+	// Group purity: the tone's power at its measured frequency against
+	// the other filters of its group.
+	pr := magR * magR * W * W
+	pc := magC * magC * W * W
 	for f := range 4 {
-		if f != row && p[row] < d.purity*p[f] {
+		if f != row && pr < d.purity*p[f] {
 			return dtmfHit{}
 		}
-		if f+4 != col && p[col] < d.purity*p[f+4] {
+		if f+4 != col && pc < d.purity*p[f+4] {
 			return dtmfHit{}
 		}
-	}
-	magR, ampR, okR := d.measure(&c[row], row)
-	if !okR {
-		return dtmfHit{}
-	}
-	magC, ampC, okC := d.measure(&c[col], col)
-	if !okC {
-		return dtmfHit{}
 	}
 	if ampR < d.minAmp || ampC < d.minAmp {
 		return dtmfHit{}
@@ -444,7 +448,13 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 			d.ampR, d.ampC = h.ampR, h.ampC
 		}
 		if grew && k-d.onset < dtmfRing-2 {
-			d.findOnset(k)
+			// The steady magnitude grew: re-place the onset near where it
+			// was (never across a dropout later in the tone).
+			j := d.onset
+			for j < k && d.occ(j) < dtmfOnFrac {
+				j++
+			}
+			d.findOnset(j)
 		}
 	} else {
 		d.run = 0

@@ -122,11 +122,12 @@ func dtmfRun(tb testing.TB, fs int, x []float32, opts DTMFOptions) []Tone {
 // interval; each reference matched once).
 type dtmfScore struct {
 	sent, hits, misses, falses, dups int
+	detected                         int       // detections reported
 	startErr, endErr                 []float64 // seconds, signed (got − want)
 }
 
 func dtmfMatch(ref []dtmfSpec, got []Tone) dtmfScore {
-	s := dtmfScore{sent: len(ref)}
+	s := dtmfScore{sent: len(ref), detected: len(got)}
 	used := make([]bool, len(got))
 	for _, r := range ref {
 		n := 0
