@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// OpenOptions configure Open.
+type OpenOptions struct {
+	// Logger receives a warning per bad file in the lake; nil discards.
+	Logger *slog.Logger
+	// Threads limits DuckDB's worker threads; 0 means DuckDB's default
+	// (one per core).
+	Threads int `yaml:"threads"`
+	// MemoryLimit is DuckDB's memory_limit ("2GB"); empty means DuckDB's
+	// default (80 % of RAM).
+	MemoryLimit string `yaml:"memory_limit"`
+}
+
+// DB is an in-memory DuckDB database with one view per table over the
+// lake of a data root. Views show the latest analysis of each recording;
+// schema raw holds every analysis.
+type DB struct {
+	db     *sql.DB
+	conn   *duckdb.Connector
+	lake   *Lake
+	extDir string
+}
+
+// Open lists and validates the lake under root, starts DuckDB (extension
+// auto-install and auto-load off, TimeZone UTC) and creates the views. Bad
+// files are logged, skipped and listed by BadFiles. An empty or missing
+// lake gives typed views with no rows.
+func Open(ctx context.Context, root string, opts OpenOptions) (*DB, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	lk, err := ListLake(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range lk.Bad {
+		log.Warn("skipping bad file in the lake", "file", b.Path, "err", b.Err)
+	}
+	db, err := openDuckDB(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	db.lake = lk
+	if _, err := db.db.ExecContext(ctx, viewsSQL(lk)); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create views: %w", err)
+	}
+	return db, nil
+}
+
+func openDuckDB(ctx context.Context, opts OpenOptions) (*DB, error) {
+	ext, err := os.MkdirTemp("", "callscope-duckdb-ext-")
+	if err != nil {
+		return nil, fmt.Errorf("duckdb extension directory: %w", err)
+	}
+	dsn := "?autoinstall_known_extensions=false&autoload_known_extensions=false&extension_directory=" + ext
+	init := []string{"SET TimeZone='UTC'"}
+	if opts.Threads > 0 {
+		init = append(init, fmt.Sprintf("SET threads=%d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		init = append(init, "SET memory_limit="+quoteString(opts.MemoryLimit))
+	}
+	conn, err := duckdb.NewConnector(dsn, func(e driver.ExecerContext) error {
+		for _, q := range init {
+			if _, err := e.ExecContext(ctx, q, nil); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		os.RemoveAll(ext)
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	return &DB{db: sql.OpenDB(conn), conn: conn, extDir: ext}, nil
+}
+
+// SQL returns the database handle for arbitrary queries over the views.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Lake returns the listing the views were built from.
+func (db *DB) Lake() *Lake { return db.lake }
+
+// BadFiles returns the files the views skip.
+func (db *DB) BadFiles() []BadFile { return db.lake.Bad }
+
+// Empty reports whether the lake has no calls.
+func (db *DB) Empty() bool { return len(db.lake.Files["calls"]) == 0 }
+
+// Close closes DuckDB and removes its temporary extension directory.
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if cerr := db.conn.Close(); err == nil {
+		err = cerr
+	}
+	os.RemoveAll(db.extDir)
+	return err
+}
+
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// rawSelect returns the SELECT over the files of a table, or a typed
+// zero-row SELECT when there are none.
+func rawSelect(t Table, files []LakeFile) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if len(files) == 0 {
+			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s", c.Type, quoteIdent(c.Name))
+		} else {
+			b.WriteString(quoteIdent(c.Name))
+		}
+	}
+	if len(files) == 0 {
+		b.WriteString(" LIMIT 0")
+		return b.String()
+	}
+	b.WriteString(" FROM read_parquet([")
+	for i, f := range files {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteString(f.Path))
+	}
+	b.WriteString("], hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE})")
+	return b.String()
+}
+
+// latestOrder orders the analyses of one recording, latest first.
+const latestOrder = "ORDER BY analyzed_at DESC, generation DESC"
+
+// viewsSQL returns the statements creating schema raw (every analysis) and
+// the latest-wins views in main.
+func viewsSQL(lk *Lake) string {
+	var b strings.Builder
+	b.WriteString("CREATE SCHEMA IF NOT EXISTS raw;\n")
+	for _, t := range Tables() {
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW raw.%s AS %s;\n", t.Name, rawSelect(t, lk.Files[t.Name]))
+	}
+	// raw.latest: the (recording_id, analyzed_at, generation) the views show.
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW raw.latest AS SELECT recording_id, analyzed_at, generation FROM raw.calls QUALIFY row_number() OVER (PARTITION BY recording_id %s) = 1;\n", latestOrder)
+	for _, t := range Tables() {
+		switch t.Name {
+		case "calls":
+			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW main.calls AS SELECT * FROM raw.calls QUALIFY row_number() OVER (PARTITION BY recording_id %s) = 1;\n", latestOrder)
+		case "recording_events":
+			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW main.recording_events AS SELECT * FROM raw.recording_events QUALIFY row_number() OVER (PARTITION BY event_id %s) = 1;\n", latestOrder)
+		default:
+			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW main.%[1]s AS SELECT t.* FROM raw.%[1]s t SEMI JOIN raw.latest l ON t.recording_id = l.recording_id AND t.analyzed_at = l.analyzed_at AND t.generation = l.generation;\n", t.Name)
+		}
+	}
+	return b.String()
+}

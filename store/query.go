@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Result is a fully read query result.
+type Result struct {
+	Columns []string
+	Types   []string // DuckDB type names (VARCHAR, DOUBLE, TIMESTAMP WITH TIME ZONE, DATE, VARCHAR[], ...)
+	Rows    [][]any  // database/sql values: nil, string, int32/int64, float64, bool, time.Time, []any, map[string]any, ...
+}
+
+// MaxResultRows bounds Query's result so a careless SELECT cannot exhaust
+// memory.
+const MaxResultRows = 10_000_000
+
+// Query runs query over the views and reads the whole result. DuckDB's
+// errors are returned unchanged inside the wrapping, so their message
+// (with the LINE marker of a syntax error) reaches the user.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*Result, error) {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: cols, Types: make([]string, len(cts))}
+	for i, ct := range cts {
+		res.Types[i] = ct.DatabaseTypeName()
+	}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+		if len(res.Rows) > MaxResultRows {
+			return nil, fmt.Errorf("query result exceeds %d rows: add a LIMIT", MaxResultRows)
+		}
+	}
+	return res, rows.Err()
+}

@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// WriterOptions configure a Writer. The zero value of a field means its
+// default (see DefaultWriterOptions).
+type WriterOptions struct {
+	// RowGroupRows is the Parquet row-group length. Default 65536: large
+	// enough for fast scans, small enough for bounded write memory.
+	RowGroupRows int `yaml:"row_group_rows"`
+	// MaxBufferedRows is how many rows (over all tables) Add buffers before
+	// it flushes on its own. Default 200000 (tens of MiB).
+	MaxBufferedRows int `yaml:"max_buffered_rows"`
+	// RunID names this writer's files: <run-id>-<n>.parquet. Default: the
+	// UTC start time and 8 random hex digits, e.g. 20261121T205000Z-3fa2c9d1.
+	// Letters, digits, '.', '_' and '-' only, not starting with '.'.
+	RunID string `yaml:"-"`
+	// Logger receives one debug line per file written; nil discards.
+	Logger *slog.Logger `yaml:"-"`
+}
+
+// DefaultWriterOptions returns the defaults.
+func DefaultWriterOptions() WriterOptions {
+	return WriterOptions{RowGroupRows: 64 << 10, MaxBufferedRows: 200_000}
+}
+
+var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$`)
+
+// NewRunID returns a fresh run id: UTC time and random hex.
+func NewRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Writer appends analyses to the lake. It buffers rows per table and
+// partition and writes each as one new Parquet file when it flushes. A
+// Writer is safe for concurrent use.
+type Writer struct {
+	root string
+	opts WriterOptions
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	seq      int
+	buffered int
+	closed   bool
+	bufs     []tableBuf // in allTables order
+	calls    *partBuf[Call]
+	channels *partBuf[Channel]
+	segments *partBuf[Segment]
+	silences *partBuf[Silence]
+	overlaps *partBuf[Overlap]
+	dtmf     *partBuf[DTMF]
+	flags    *partBuf[QAFlag]
+	pauses   *partBuf[Pause]
+	events   *partBuf[RecordingEvent]
+}
+
+// NewWriter returns a Writer for the dataset under root (the --data
+// directory); files go to root/lake/<table>/date=YYYY-MM-DD/.
+func NewWriter(root string, opts WriterOptions) (*Writer, error) {
+	def := DefaultWriterOptions()
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = def.RowGroupRows
+	}
+	if opts.MaxBufferedRows <= 0 {
+		opts.MaxBufferedRows = def.MaxBufferedRows
+	}
+	if opts.RunID == "" {
+		opts.RunID = NewRunID()
+	}
+	if !runIDRE.MatchString(opts.RunID) {
+		return nil, fmt.Errorf("store writer: run id %q: want letters, digits, '.', '_', '-', not starting with '.'", opts.RunID)
+	}
+	if root == "" {
+		return nil, errors.New("store writer: empty data root")
+	}
+	if err := mkdirAllSync(LakeDir(root)); err != nil {
+		return nil, fmt.Errorf("store writer: %w", err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	w := &Writer{root: root, opts: opts, log: log}
+	w.calls = newPartBuf(callsTable)
+	w.channels = newPartBuf(channelsTable)
+	w.segments = newPartBuf(segmentsTable)
+	w.silences = newPartBuf(silencesTable)
+	w.overlaps = newPartBuf(overlapsTable)
+	w.dtmf = newPartBuf(dtmfTable)
+	w.flags = newPartBuf(qaFlagsTable)
+	w.pauses = newPartBuf(pausesTable)
+	w.events = newPartBuf(eventsTable)
+	// Child tables first, calls last: the calls file commits an analysis.
+	w.bufs = []tableBuf{w.channels, w.segments, w.silences, w.overlaps, w.dtmf, w.flags, w.pauses, w.calls, w.events}
+	return w, nil
+}
+
+// RunID returns the run id naming this writer's files.
+func (w *Writer) RunID() string { return w.opts.RunID }
+
+// ErrClosed is returned by a Writer used after Close.
+var ErrClosed = errors.New("store writer closed")
+
+// Add buffers one analysis of one recording. It fills recording_id,
+// analyzed_at (the current time when rec.Call.AnalyzedAt is zero; always
+// truncated to microseconds) and analyzer_version of every child row from
+// rec.Call, and partitions all rows by the UTC date of Call.StartTime
+// (AnalyzedAt when StartTime is zero). When the buffers exceed
+// MaxBufferedRows, Add flushes them. Add does not keep rec.
+func (w *Writer) Add(rec *Recording) error {
+	if rec == nil {
+		return errors.New("store: Add(nil)")
+	}
+	c := rec.Call
+	if c.RecordingID == "" {
+		return errors.New("store: Add: empty recording id")
+	}
+	if c.AnalyzedAt.IsZero() {
+		c.AnalyzedAt = time.Now()
+	}
+	c.AnalyzedAt = c.AnalyzedAt.UTC().Truncate(time.Microsecond)
+	c.StartTime = c.StartTime.UTC()
+	c.EndTime = c.EndTime.UTC()
+	if c.QAFlags != nil {
+		c.QAFlags = append([]string(nil), c.QAFlags...)
+	}
+	day := c.StartTime
+	if day.IsZero() {
+		day = c.AnalyzedAt
+	}
+	date := utcDate(day).Format(time.DateOnly)
+	cm := common{recordingID: c.RecordingID, analyzedAt: c.AnalyzedAt, analyzerVersion: c.AnalyzerVersion, generation: c.Generation, metricsVersion: c.MetricsVersion}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	n := 1
+	n += addRows(w.channels, date, rec.Channels, cm, func(r *Channel) *common { return &r.common })
+	n += addRows(w.segments, date, rec.Segments, cm, func(r *Segment) *common { return &r.common })
+	n += addRows(w.silences, date, rec.Silences, cm, func(r *Silence) *common {
+		if r.DurationS == 0 {
+			r.DurationS = r.EndS - r.StartS
+		}
+		return &r.common
+	})
+	n += addRows(w.overlaps, date, rec.Overlaps, cm, func(r *Overlap) *common { return &r.common })
+	n += addRows(w.dtmf, date, rec.DTMF, cm, func(r *DTMF) *common { return &r.common })
+	n += addRows(w.flags, date, rec.QAFlags, cm, func(r *QAFlag) *common {
+		if r.Channel != nil {
+			v := *r.Channel
+			r.Channel = &v
+		}
+		if r.StartS != nil {
+			v := *r.StartS
+			r.StartS = &v
+		}
+		return &r.common
+	})
+	n += addRows(w.pauses, date, rec.Pauses, cm, func(r *Pause) *common { return &r.common })
+	w.calls.add(date, c)
+	w.buffered += n
+	if w.buffered >= w.opts.MaxBufferedRows {
+		return w.flushLocked(context.Background())
+	}
+	return nil
+}
+
+func addRows[R any](b *partBuf[R], date string, rows []R, cm common, f func(*R) *common) int {
+	for _, r := range rows {
+		*f(&r) = cm
+		b.add(date, r)
+	}
+	return len(rows)
+}
+
+// AddEvents buffers recording events, partitioned by the UTC date of their
+// Time. An empty EventID is derived from the other fields, a zero
+// AnalyzedAt set to the current time.
+func (w *Writer) AddEvents(evs ...RecordingEvent) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, e := range evs {
+		if e.Time.IsZero() {
+			return fmt.Errorf("store: AddEvents: event %q of recording %q has no time", e.Event, e.RecordingID)
+		}
+		e.Time = e.Time.UTC()
+		if e.AnalyzedAt.IsZero() {
+			e.AnalyzedAt = now
+		}
+		e.AnalyzedAt = e.AnalyzedAt.UTC().Truncate(time.Microsecond)
+		if e.EventID == "" {
+			e.EventID = eventID(&e)
+		}
+		w.events.add(utcDate(e.Time).Format(time.DateOnly), e)
+	}
+	w.buffered += len(evs)
+	if w.buffered >= w.opts.MaxBufferedRows {
+		return w.flushLocked(context.Background())
+	}
+	return nil
+}
+
+func eventID(e *RecordingEvent) string {
+	h := sha256.New()
+	for _, s := range []string{e.Time.UTC().Format(time.RFC3339Nano), e.RecordingID, e.ServerCallID, e.CorrelationID, e.Event, e.Action, e.Rule, e.Outcome, e.Detail} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Flush writes every buffered table and partition as one new file each,
+// child tables before calls. Each file appears atomically. On error the
+// rows not yet written stay buffered, and a later Flush retries them.
+func (w *Writer) Flush(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.flushLocked(ctx)
+}
+
+func (w *Writer) flushLocked(ctx context.Context) error {
+	for _, b := range w.bufs {
+		for _, date := range b.dates() {
+			name := fmt.Sprintf("%s-%d.parquet", w.opts.RunID, w.seq)
+			dir := partitionDir(w.root, b.name(), date)
+			n, err := b.write(ctx, dir, name, date, w.opts)
+			if err != nil {
+				return fmt.Errorf("store: flush %s date=%s: %w", b.name(), date, err)
+			}
+			w.seq++
+			w.buffered -= n
+			w.log.Debug("wrote parquet", "table", b.name(), "date", date, "file", name, "rows", n)
+		}
+	}
+	w.buffered = 0
+	return nil
+}
+
+// Close flushes and closes the writer. Further calls to Add fail with
+// ErrClosed; Close is idempotent.
+func (w *Writer) Close(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	if err := w.flushLocked(ctx); err != nil {
+		return err
+	}
+	w.closed = true
+	return nil
+}
+
+// tableBuf is a partBuf without its row type.
+type tableBuf interface {
+	name() string
+	dates() []string
+	// write writes and drops the rows of one partition, returning how many.
+	write(ctx context.Context, dir, file, date string, opts WriterOptions) (int, error)
+}
+
+// partBuf buffers the rows of one table per partition date.
+type partBuf[R any] struct {
+	t     *tableDef[R]
+	parts map[string][]R
+}
+
+func newPartBuf[R any](t *tableDef[R]) *partBuf[R] {
+	return &partBuf[R]{t: t, parts: map[string][]R{}}
+}
+
+func (b *partBuf[R]) add(date string, r R) { b.parts[date] = append(b.parts[date], r) }
+func (b *partBuf[R]) name() string         { return b.t.name }
+
+func (b *partBuf[R]) dates() []string {
+	out := make([]string, 0, len(b.parts))
+	for d := range b.parts {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *partBuf[R]) write(ctx context.Context, dir, file, date string, opts WriterOptions) (int, error) {
+	rows := b.parts[date]
+	meta := fileMeta(b.t, rows, opts.RunID)
+	done := false
+	err := writeParquet(ctx, b.t, dir, file, opts.RowGroupRows, meta, func() ([]R, error) {
+		if done {
+			return nil, nil
+		}
+		done = true
+		return rows, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	delete(b.parts, date)
+	return len(rows), nil
+}
+
+// fileMeta returns the key-value metadata of a file holding rows: schema
+// version, table, run id and the distinct metrics and analyzer versions.
+func fileMeta[R any](t *tableDef[R], rows []R, runID string) map[string]string {
+	meta := map[string]string{
+		MetaSchemaVersion: SchemaVersion,
+		MetaTable:         t.name,
+		MetaRunID:         runID,
+	}
+	if t.versions == nil {
+		return meta
+	}
+	mv, av := map[string]bool{}, map[string]bool{}
+	for i := range rows {
+		m, a := t.versions(&rows[i])
+		mv[m], av[a] = true, true
+	}
+	for key, set := range map[string]map[string]bool{MetaMetricsVersion: mv, MetaAnalyzerVersion: av} {
+		vals := make([]string, 0, len(set))
+		for v := range set {
+			if v != "" {
+				vals = append(vals, v)
+			}
+		}
+		sort.Strings(vals)
+		if len(vals) > 0 {
+			meta[key] = strings.Join(vals, ",")
+		}
+	}
+	return meta
+}
