@@ -72,17 +72,21 @@ type Tone struct {
 	LevelDBm0  float64 // mean of the two tones' levels; full-scale sine = +3.14 dBm0
 }
 
-// Levels are per-channel signal levels.
+// Levels are per-channel signal levels, measured by LevelMeter. dBFS is
+// 20·log10 of an RMS or peak value with full scale 1.0: a full-scale square
+// wave is 0 dBFS and a full-scale sine −3.01 dBFS RMS (ITU-T dBov). Levels
+// that do not exist are LevelFloorDBFS (−150), never −Inf or NaN.
 type Levels struct {
 	// SpeechLevelDBFS is the ITU-T P.56 active speech level (method B:
-	// envelope τ = 30 ms, hangover 200 ms, margin 15.9 dB) in dBFS.
+	// envelope τ = 30 ms, hangover 200 ms, margin 15.9 dB) in dBFS;
+	// LevelFloorDBFS when there is no active speech.
 	SpeechLevelDBFS float64
 	// ActivityFactor is the P.56 activity factor (0..1).
 	ActivityFactor float64
-	NoiseFloorDBFS float64 // low percentile of 10 ms frame energy
-	SNRDB          float64 // SpeechLevelDBFS - NoiseFloorDBFS
+	NoiseFloorDBFS float64 // 10th percentile of 10 ms frame energy (digital-silence frames excluded)
+	SNRDB          float64 // SpeechLevelDBFS - NoiseFloorDBFS; 0 without active speech
 	PeakDBFS       float64
-	ClippedRatio   float64 // share of samples at or within 1 LSB of full scale
+	ClippedRatio   float64 // share of samples at or within 1 LSB of full scale (ClipThreshold)
 	DCOffset       float64 // mean sample value, in full-scale units (-1..1)
 }
 
