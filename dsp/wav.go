@@ -36,6 +36,10 @@ const (
 // two bytes hold the tag.
 var wavSubFormatSuffix = [14]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
 
+// wavSoxUnknown is the data size sox writes, rounded down to a whole
+// frame, when it cannot seek back to finalize the header (output to a pipe).
+const wavSoxUnknown = 0x7FFFF000
+
 // wavSampleRates are the rates NewReader accepts.
 var wavSampleRates = [...]int{8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000, 96000}
 
@@ -97,9 +101,10 @@ func (e *TruncatedError) Unwrap() error { return io.ErrUnexpectedEOF }
 // LIST, JUNK, PAD, FLLR, ...) are skipped together with their pad byte.
 // Nothing after the data chunk is read. The RIFF size field is not trusted
 // (writers get it wrong); the data chunk size is. A data size of 0 or
-// 0xFFFFFFFF marks a file whose writer never finalized the header: the data
-// then runs to the end of the input, and a trailing partial frame is
-// dropped. An odd data size is fine; bytes after the last whole frame are
+// 0xFFFFFFFF marks a file whose writer never finalized the header (ffmpeg
+// writing to a pipe uses 0xFFFFFFFF): the data then runs to the end of the
+// input, and a trailing partial frame is dropped; so does sox's placeholder for output to a pipe (0x7FFFF000
+// rounded down to a whole frame). An odd data size is fine; bytes after the last whole frame are
 // ignored.
 //
 // Samples are scaled to full scale 1.0: integer PCM is divided by 2^(bits-1)
@@ -224,7 +229,7 @@ func (r *Reader) readHeaders() error {
 			if !haveFmt {
 				return &FormatError{Offset: chunkOff, Msg: "data chunk before fmt chunk"}
 			}
-			if size == 0 || size == 0xFFFFFFFF {
+			if size == 0 || size == 0xFFFFFFFF || size == wavSoxUnknown-wavSoxUnknown%int64(r.blockAlign) {
 				r.frames, r.remaining = -1, -1
 			} else {
 				r.frames = size / int64(r.blockAlign)

@@ -536,6 +536,8 @@ func TestReaderContainer(t *testing.T) {
 		{"unfinalized-0", wavTFile(nil, wavTFmt(1, 2, 16000, 16), wavTChunk{id: "data", body: pcm, size: wavTU32(0)}), 2, -1, 3},
 		{"unfinalized-ffffffff", wavTFile(nil, wavTFmt(1, 2, 16000, 16), wavTChunk{id: "data", body: pcm, size: wavTU32(0xFFFFFFFF)}), 2, -1, 3},
 		{"unfinalized-partial-frame", wavTFile(nil, wavTFmt(1, 2, 16000, 16), wavTChunk{id: "data", body: pcm[:11], size: wavTU32(0)})[:44+11], 2, -1, 2},
+		{"sox-pipe-placeholder", wavTFile(nil, wavTFmt(1, 2, 16000, 16), wavTChunk{id: "data", body: pcm, size: wavTU32(0x7FFFF000)}), 2, -1, 3},
+		{"sox-pipe-placeholder-3ch", wavTFile(nil, wavTFmtExt(wavTagPCM, 3, 16000, 16, 16), wavTChunk{id: "data", body: pcm, size: wavTU32(0x7FFFEFFC)}), 3, -1, 2},
 		{"empty-data", wavTFile(nil, wavTFmt(1, 2, 16000, 16), wavTChunk{id: "data", body: nil, size: wavTU32(0)}), 2, -1, 0},
 		{"rate-11025", wavTFile(nil, wavTFmt(1, 1, 11025, 16), wavTData(pcm)), 1, 6, 6},
 		{"rate-96000", wavTFile(nil, wavTFmt(1, 1, 96000, 16), wavTData(pcm)), 1, 6, 6},
