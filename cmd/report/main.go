@@ -25,6 +25,7 @@ func newRoot(g *cli.Globals) *cobra.Command {
 	root.AddCommand(newSQLCmd(g))
 	root.AddCommand(newSchemaCmd(g))
 	root.AddCommand(newCompactCmd(g))
+	root.AddCommand(newQACmd(g))
 	// "report" alone is "report calls" with its defaults.
 	root.Args = cli.Args(cobra.NoArgs)
 	root.RunE = calls.RunE

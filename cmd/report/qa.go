@@ -1,0 +1,343 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/callscope/callscope/internal/cli"
+	"github.com/callscope/callscope/internal/tablefmt"
+	"github.com/callscope/callscope/quality"
+	"github.com/callscope/callscope/store"
+)
+
+// The HTML timeline of a call is the element with id "call-<recording id>"
+// in the page `report html` writes, so a worst call links to
+// <--link>#call-<recording id> (default report.html#call-<recording id>).
+const qaAnchorPrefix = "#call-"
+
+// sevRankSQL ranks a severity column: critical 3, warning 2, info 1.
+const sevRankSQL = `CASE %s WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 ELSE 0 END`
+
+const qaSummaryQuery = `SELECT count(*) AS calls,
+	count(*) FILTER (WHERE len(c.qa_flags) > 0) AS flagged,
+	avg(c.qa_score) AS mean_score, min(c.qa_score) AS min_score
+FROM calls c {{where}}`
+
+const qaFlagsQuery = `SELECT f.severity, f.flag,
+	count(DISTINCT f.recording_id) AS calls,
+	round(100.0 * count(DISTINCT f.recording_id) / greatest(CAST(? AS BIGINT), 1), 1) AS pct_calls,
+	count(*) AS raised
+FROM qa_flags f JOIN calls c ON f.recording_id = c.recording_id {{where}}
+GROUP BY f.severity, f.flag
+ORDER BY {{rank f.severity}} DESC, calls DESC, raised DESC, f.flag`
+
+const qaGateQuery = `SELECT count(*) AS raised, count(DISTINCT f.recording_id) AS calls
+FROM qa_flags f JOIN calls c ON f.recording_id = c.recording_id
+{{where}} {{and}} {{rank f.severity}} >= ?`
+
+// The worst calls: lowest score first; severity is the highest raised and
+// review_s the earliest flagged moment at that severity.
+const qaWorstQuery = `WITH s AS (
+	SELECT recording_id, max({{rank severity}}) AS r FROM qa_flags GROUP BY recording_id
+), m AS (
+	SELECT f.recording_id, min(f.start_s) AS review_s
+	FROM qa_flags f JOIN s ON f.recording_id = s.recording_id AND {{rank f.severity}} = s.r
+	GROUP BY f.recording_id
+)
+SELECT c.qa_score, c.recording_id, c.start_time,
+	CASE s.r WHEN 3 THEN 'critical' WHEN 2 THEN 'warning' WHEN 1 THEN 'info' END AS severity,
+	c.qa_flags AS flags, round(m.review_s, 2) AS review_s,
+	? || '` + qaAnchorPrefix + `' || c.recording_id AS link
+FROM calls c LEFT JOIN s ON s.recording_id = c.recording_id LEFT JOIN m ON m.recording_id = c.recording_id
+{{where}} {{and}} (c.qa_score < 100 OR len(c.qa_flags) > 0)
+ORDER BY c.qa_score, s.r DESC NULLS LAST, c.start_time, c.recording_id
+LIMIT ?`
+
+// qaFilter selects calls: the WHERE clause over calls c and its arguments.
+type qaFilter struct {
+	where []string
+	args  []any
+	label string // "date 2026-11-20", "since 24h", "all dates"
+}
+
+func (f qaFilter) sql(q string) string {
+	w, and := "", "WHERE"
+	if len(f.where) > 0 {
+		w = "WHERE " + strings.Join(f.where, " AND ")
+		and = "AND"
+	}
+	q = strings.ReplaceAll(q, "{{where}}", w)
+	q = strings.ReplaceAll(q, "{{and}}", and)
+	for _, col := range []string{"f.severity", "severity"} {
+		q = strings.ReplaceAll(q, "{{rank "+col+"}}", fmt.Sprintf(sevRankSQL, col))
+	}
+	return q
+}
+
+func newQAFilter(date, since string, now time.Time) (qaFilter, error) {
+	f := qaFilter{label: "all dates"}
+	if date != "" && since != "" {
+		return f, cli.Usagef("--date and --since are exclusive")
+	}
+	if date != "" {
+		d, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return f, cli.Usagef("--date %q: want YYYY-MM-DD", date)
+		}
+		f.where = append(f.where, "c.date = CAST(? AS DATE)")
+		f.args = append(f.args, d.Format(time.DateOnly))
+		f.label = "date " + d.Format(time.DateOnly)
+	}
+	if since != "" {
+		d, err := parseSince(since)
+		if err != nil {
+			return f, cli.Usagef("--since %q: %v", since, err)
+		}
+		from := now.Add(-d).UTC()
+		f.where = append(f.where, "c.start_time >= CAST(? AS TIMESTAMPTZ)")
+		f.args = append(f.args, from.Format(time.RFC3339Nano))
+		f.label = "since " + from.Format(time.RFC3339)
+	}
+	return f, nil
+}
+
+// qaReport is what `report qa` computes.
+type qaReport struct {
+	Selection    string   `json:"selection"`
+	Calls        int64    `json:"calls"`
+	FlaggedCalls int64    `json:"flagged_calls"`
+	MeanScore    *float64 `json:"mean_score"` // nil without calls
+	MinScore     *float64 `json:"min_score"`
+	FailOn       string   `json:"fail_on,omitempty"`
+	GateFlags    int64    `json:"gate_flags"` // flags at or above FailOn
+	GateCalls    int64    `json:"gate_calls"` // calls with such flags
+	Failed       bool     `json:"failed"`
+
+	flags, worst *store.Result
+}
+
+func newQACmd(g *cli.Globals) *cobra.Command {
+	var date, since, failOn, only, link string
+	var worst int
+	cmd := &cobra.Command{
+		Use:   "qa [--date YYYY-MM-DD | --since DURATION] [--fail-on warning|critical]",
+		Short: "QA summary: flags by severity, the worst calls, and a gate for nightly jobs",
+		Long: `Summarize the QA verdicts of the selected calls (their latest analysis): how
+many calls raised each flag at each severity, and the worst calls (lowest
+qa_score first) with a link to their HTML timeline:
+<--link>#call-<recording id>, the anchor 'report html' gives every call.
+
+--date selects the calls that started on a UTC date, --since those that
+started within a duration before now (36h, 7d); without either, all calls.
+
+--fail-on warning|critical makes the command exit with status 1 when any
+selected call raised a flag at or above that severity (info is accepted
+too), after printing the report: a nightly job can gate on it.
+
+--format table and markdown print a summary, the flag counts and the worst
+calls; json prints one object {selection, calls, flagged_calls, mean_score,
+min_score, fail_on, gate_flags, gate_calls, failed, flags: [...],
+worst: [...]}; csv prints the flag counts, an empty line and the worst
+calls, or one of them with --only.`,
+		Args: cli.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(cmd)
+			if err != nil {
+				return err
+			}
+			if failOn != "" && failOn != "none" && quality.SeverityRank(failOn) == 0 {
+				return cli.Usagef("--fail-on %q: want warning or critical (or info, none)", failOn)
+			}
+			if failOn == "none" {
+				failOn = ""
+			}
+			switch only {
+			case "", "flags", "worst":
+			default:
+				return cli.Usagef("--only %q: want flags or worst", only)
+			}
+			if worst < 0 {
+				return cli.Usagef("--worst must not be negative")
+			}
+			filter, err := newQAFilter(date, since, time.Now())
+			if err != nil {
+				return err
+			}
+			db, err := openDB(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if db.Empty() {
+				emptyNote(g)
+			}
+			rep, err := runQA(cmd.Context(), db, filter, failOn, worst, link)
+			if err != nil {
+				return err
+			}
+			if err := writeQA(g.Stdout, format, only, rep); err != nil {
+				return err
+			}
+			if rep.Failed {
+				g.Logger.Warn("QA gate failed", "fail_on", failOn, "calls", rep.GateCalls, "flags", rep.GateFlags, "selection", rep.Selection)
+				return &cli.FailedError{Failed: int(rep.GateCalls), Total: int(rep.Calls),
+					What: fmt.Sprintf("calls (flags at or above %s)", failOn)}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&date, "date", "", "only calls that started on this UTC date (YYYY-MM-DD)")
+	fl.StringVar(&since, "since", "", "only calls that started within this duration before now (36h, 7d)")
+	fl.StringVar(&failOn, "fail-on", "", "exit 1 when a flag at or above this severity is raised: warning or critical")
+	fl.IntVar(&worst, "worst", 10, "list this many worst calls (0: none)")
+	fl.StringVar(&link, "link", "report.html", "page the worst calls link to (anchor #call-<recording id>)")
+	fl.StringVar(&only, "only", "", "print only one table: flags or worst")
+	return cmd
+}
+
+// runQA runs the queries of the report.
+func runQA(ctx context.Context, db *store.DB, f qaFilter, failOn string, worst int, link string) (*qaReport, error) {
+	rep := &qaReport{Selection: f.label, FailOn: failOn}
+	row := db.SQL().QueryRowContext(ctx, f.sql(qaSummaryQuery), f.args...)
+	var mean, low *float64
+	if err := row.Scan(&rep.Calls, &rep.FlaggedCalls, &mean, &low); err != nil {
+		return nil, fmt.Errorf("qa summary: %w", err)
+	}
+	rep.MeanScore, rep.MinScore = mean, low
+	var err error
+	if rep.flags, err = db.Query(ctx, f.sql(qaFlagsQuery), append([]any{rep.Calls}, f.args...)...); err != nil {
+		return nil, fmt.Errorf("qa flag counts: %w", err)
+	}
+	wargs := append(append([]any{link}, f.args...), worst)
+	if rep.worst, err = db.Query(ctx, f.sql(qaWorstQuery), wargs...); err != nil {
+		return nil, fmt.Errorf("qa worst calls: %w", err)
+	}
+	if failOn != "" {
+		gargs := append(append([]any{}, f.args...), quality.SeverityRank(failOn))
+		row := db.SQL().QueryRowContext(ctx, f.sql(qaGateQuery), gargs...)
+		if err := row.Scan(&rep.GateFlags, &rep.GateCalls); err != nil {
+			return nil, fmt.Errorf("qa gate: %w", err)
+		}
+		rep.Failed = rep.GateFlags > 0
+	}
+	return rep, nil
+}
+
+func data(r *store.Result) tablefmt.Data {
+	return tablefmt.Data{Columns: r.Columns, Types: r.Types, Rows: r.Rows}
+}
+
+// writeQA renders the report in format; only selects one table.
+func writeQA(w io.Writer, format tablefmt.Format, only string, rep *qaReport) error {
+	switch format {
+	case tablefmt.JSON:
+		return writeQAJSON(w, only, rep)
+	case tablefmt.CSV:
+		if only != "worst" {
+			if err := tablefmt.Write(w, format, data(rep.flags)); err != nil {
+				return err
+			}
+		}
+		if only == "" {
+			fmt.Fprintln(w)
+		}
+		if only != "flags" {
+			return tablefmt.Write(w, format, data(rep.worst))
+		}
+		return nil
+	}
+	md := format == tablefmt.Markdown
+	heading := func(s string) {
+		if md {
+			fmt.Fprintf(w, "## %s\n\n", s)
+		} else {
+			fmt.Fprintf(w, "%s\n", s)
+		}
+	}
+	if only == "" {
+		heading("QA summary")
+		for _, l := range qaSummaryLines(rep) {
+			if md {
+				fmt.Fprintf(w, "- %s\n", l)
+			} else {
+				fmt.Fprintf(w, "  %s\n", l)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	if only != "worst" {
+		if only == "" {
+			heading("Flags by severity (calls = calls raising the flag)")
+		}
+		if err := tablefmt.Write(w, format, data(rep.flags)); err != nil {
+			return err
+		}
+	}
+	if only == "" {
+		fmt.Fprintln(w)
+	}
+	if only != "flags" {
+		if only == "" {
+			heading("Worst calls (lowest qa_score; review_s = first moment at the highest severity)")
+		}
+		return tablefmt.Write(w, format, data(rep.worst))
+	}
+	return nil
+}
+
+func qaSummaryLines(rep *qaReport) []string {
+	l := []string{fmt.Sprintf("%d call(s), %s; %d with flags", rep.Calls, rep.Selection, rep.FlaggedCalls)}
+	if rep.MeanScore != nil && rep.MinScore != nil {
+		l = append(l, fmt.Sprintf("qa_score mean %.1f, lowest %.1f", *rep.MeanScore, *rep.MinScore))
+	}
+	if rep.FailOn != "" {
+		verdict := "PASS"
+		if rep.Failed {
+			verdict = "FAIL"
+		}
+		l = append(l, fmt.Sprintf("gate --fail-on %s: %s (%d flag(s) in %d call(s))", rep.FailOn, verdict, rep.GateFlags, rep.GateCalls))
+	}
+	return l
+}
+
+func writeQAJSON(w io.Writer, only string, rep *qaReport) error {
+	table := func(r *store.Result) (json.RawMessage, error) {
+		var b bytes.Buffer
+		if err := tablefmt.Write(&b, tablefmt.JSON, data(r)); err != nil {
+			return nil, err
+		}
+		return json.RawMessage(bytes.TrimSpace(b.Bytes())), nil
+	}
+	switch only {
+	case "flags", "worst":
+		r := rep.flags
+		if only == "worst" {
+			r = rep.worst
+		}
+		return tablefmt.Write(w, tablefmt.JSON, data(r))
+	}
+	flags, err := table(rep.flags)
+	if err != nil {
+		return err
+	}
+	worst, err := table(rep.worst)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		*qaReport
+		Flags json.RawMessage `json:"flags"`
+		Worst json.RawMessage `json:"worst"`
+	}{rep, flags, worst}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
