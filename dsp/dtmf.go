@@ -34,10 +34,19 @@ type DTMFOptions struct {
 	MinLevelDBm0 float64 `yaml:"min_level_dbm0"`
 	// MinEnergyShare is the share of the signal's energy (over a 30 ms
 	// analysis window) the two tones must carry. It rejects speech and
-	// music, whose energy spreads over many frequencies. Default 0.55,
-	// which tolerates band-limited noise down to about 3 dB S/N re the
-	// weaker tone.
+	// music, whose energy spreads over many frequencies. Default 0.75
+	// (equal tones in white noise reach it at about 2 dB S/N re each tone).
 	MinEnergyShare float64 `yaml:"min_energy_share"`
+	// MinWeakEnergyShare and WeakMaxFreqDev admit tones over a loud
+	// background (an acoustic capture, a talker over the keypad): a window
+	// whose tones carry at least MinWeakEnergyShare of its energy still
+	// counts when both tones are within WeakMaxFreqDev of nominal, but a
+	// tone made of such windows needs four consecutive ones instead of
+	// three. Speech harmonics seldom sit that close to two DTMF frequencies
+	// for that long. Defaults 0.45 and 0.008 (0.8 %). Set
+	// MinWeakEnergyShare equal to MinEnergyShare to disable.
+	MinWeakEnergyShare float64 `yaml:"min_weak_energy_share"`
+	WeakMaxFreqDev     float64 `yaml:"weak_max_freq_dev"`
 	// MinGroupPurityDB: within each group (low, high) the tone found must
 	// be this much stronger than each of the group's other three
 	// frequencies. Default 8 dB (as SpanDSP and Asterisk).
@@ -66,7 +75,9 @@ func DefaultDTMFOptions() DTMFOptions {
 		MaxTwistHighWeakerDB:   10,
 		MaxTwistHighStrongerDB: 6,
 		MinLevelDBm0:           -45,
-		MinEnergyShare:         0.55,
+		MinEnergyShare:         0.75,
+		MinWeakEnergyShare:     0.45,
+		WeakMaxFreqDev:         0.008,
 		MinGroupPurityDB:       8,
 		MinToneS:               0.040,
 		RejectToneS:            0.023,
@@ -86,6 +97,10 @@ func (o DTMFOptions) validate() error {
 		return fmt.Errorf("min_level_dbm0 %g: want −120 < level ≤ 3.14", o.MinLevelDBm0)
 	case !(o.MinEnergyShare >= 0 && o.MinEnergyShare <= 1):
 		return fmt.Errorf("min_energy_share %g: want 0…1", o.MinEnergyShare)
+	case !(o.MinWeakEnergyShare >= 0 && o.MinWeakEnergyShare <= o.MinEnergyShare):
+		return fmt.Errorf("min_weak_energy_share %g: want 0…min_energy_share (%g)", o.MinWeakEnergyShare, o.MinEnergyShare)
+	case !(o.WeakMaxFreqDev >= 0 && o.WeakMaxFreqDev <= o.FreqReject):
+		return fmt.Errorf("weak_max_freq_dev %g: want 0…freq_reject (%g)", o.WeakMaxFreqDev, o.FreqReject)
 	case !(o.MinGroupPurityDB >= 0):
 		return fmt.Errorf("min_group_purity_db %g: want ≥ 0", o.MinGroupPurityDB)
 	case !(o.RejectToneS >= 0 && o.RejectToneS < o.MinToneS && o.MinToneS <= 1):
@@ -117,8 +132,10 @@ const (
 	// a tone's onset after it has been recognised.
 	dtmfRing = 64
 	// dtmfMinRun is how many consecutive windows must recognise the same
-	// digit before a tone counts (3 windows = 40 ms of signal).
-	dtmfMinRun = 3
+	// digit strongly before a tone counts (3 windows span 40 ms);
+	// dtmfMinRunWeak how many when some recognitions were weak.
+	dtmfMinRun     = 3
+	dtmfMinRunWeak = 4
 	// dtmfOnFrac: a block belongs to the tone while each tone's magnitude in
 	// it is at least this fraction of the tone's steady magnitude (−6 dB,
 	// i.e. the tone fills at least half the block).
@@ -170,21 +187,22 @@ type DTMFDetector struct {
 	gapBlocks    int
 
 	// tone in progress
-	active      bool
-	digit       byte
-	row, col    int
-	refR, refC  float64 // steady block magnitude of each tone
-	ampR, ampC  float64 // peak amplitudes (FS) at the strongest recognition
-	run, maxRun int
-	onset       int64 // first block of the tone
-	onsetFrac   float64
-	lastOn      int64
-	offCount    int
-	otherDigit  byte
-	otherRun    int
-	scanFloor   int64 // blocks ≤ scanFloor belong to the previous tone
-	tones       []Tone
-	flushed     bool
+	active        bool
+	digit         byte
+	row, col      int
+	refR, refC    float64 // steady block magnitude of each tone
+	ampR, ampC    float64 // peak amplitudes (FS) at the strongest recognition
+	run, maxRun   int     // consecutive recognising windows (strong or weak)
+	runS, maxRunS int     // consecutive strong ones
+	onset         int64   // first block of the tone
+	onsetFrac     float64
+	lastOn        int64
+	offCount      int
+	otherDigit    byte
+	otherRun      int
+	scanFloor     int64 // blocks ≤ scanFloor belong to the previous tone
+	tones         []Tone
+	flushed       bool
 }
 
 // NewDTMFDetector returns a detector for a channel sampled at sampleRate Hz
@@ -285,7 +303,7 @@ func (d *DTMFDetector) endBlock() {
 
 // dtmfHit is one window's decision.
 type dtmfHit struct {
-	ok         bool
+	ok, strong bool
 	digit      byte
 	row, col   int     // frequency indices 0…3 and 4…7
 	magR, magC float64 // mean block magnitude of each tone at its measured frequency
@@ -314,21 +332,21 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	// tolerance of the filter's own frequency (at most one can).
 	var p [goertzelMaxFreqs]float64
 	row, col := -1, -1
-	var magR, ampR, magC, ampC float64
+	var magR, ampR, magC, ampC, offR, offC float64
 	for f := range goertzelMaxFreqs {
 		var s complex128
 		for m := 0; m < W; m++ {
 			s += c[f][m]
 		}
 		p[f] = real(s)*real(s) + imag(s)*imag(s)
-		mag, amp, ok := d.measure(&c[f], f)
+		mag, amp, off, ok := d.measure(&c[f], f)
 		if !ok {
 			continue
 		}
 		if f < 4 && (row < 0 || amp > ampR) {
-			row, magR, ampR = f, mag, amp
+			row, magR, ampR, offR = f, mag, amp, off
 		} else if f >= 4 && (col < 0 || amp > ampC) {
-			col, magC, ampC = f, mag, amp
+			col, magC, ampC, offC = f, mag, amp, off
 		}
 	}
 	if row < 0 || col < 0 {
@@ -352,18 +370,24 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	if ampC*d.twistHiWeak < ampR || ampC > ampR*d.twistHiStrng {
 		return dtmfHit{}
 	}
-	// Energy of the two tones over the window: nWin·A²/2 each.
-	if nWin*(ampR*ampR+ampC*ampC)/2 < d.opts.MinEnergyShare*e {
+	// Energy share of the two tones over the window (nWin·A²/2 each).
+	// A window is a strong recognition when the tones carry
+	// MinEnergyShare; a weak one when they carry MinWeakEnergyShare and
+	// both sit within WeakMaxFreqDev of nominal.
+	tones := nWin * (ampR*ampR + ampC*ampC) / 2
+	strong := tones >= d.opts.MinEnergyShare*e
+	if !strong && (tones < d.opts.MinWeakEnergyShare*e || offR > d.opts.WeakMaxFreqDev || offC > d.opts.WeakMaxFreqDev) {
 		return dtmfHit{}
 	}
-	return dtmfHit{ok: true, digit: dtmfDigits[row][col-4], row: row, col: col, magR: magR, magC: magC, ampR: ampR, ampC: ampC}
+	return dtmfHit{ok: true, strong: strong, digit: dtmfDigits[row][col-4], row: row, col: col, magR: magR, magC: magC, ampR: ampR, ampC: ampC}
 }
 
 // measure estimates the frequency of the dominant component near filter f
 // from the phase advance between blocks, checks it against the tolerance,
-// and returns the component's mean block magnitude (as the filter sees it)
-// and its peak amplitude corrected for the offset.
-func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp float64, ok bool) {
+// and returns the component's mean block magnitude (as the filter sees it),
+// its peak amplitude corrected for the offset, and its relative offset from
+// the filter frequency.
+func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp, off float64, ok bool) {
 	const W = dtmfWindowBlocks
 	const half = W / 2
 	// Coarse: lag of one block (unambiguous within ±100 Hz).
@@ -372,7 +396,7 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 		z1 += c[m] * cmplx.Conj(c[m-1])
 	}
 	if z1 == 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	th := cmplx.Phase(z1)
 	// Fine: the two half windows, half blocks apart, unwrapped with the
@@ -389,7 +413,7 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 	}
 	df := th * d.fs / (2 * math.Pi * float64(d.blockN))
 	if math.Abs(df) > d.freqTol*dtmfFreqs[f] {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	// Coherent sum at the measured frequency.
 	u := complex(math.Cos(th), -math.Sin(th))
@@ -400,6 +424,7 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 		r *= u
 	}
 	mag = cmplx.Abs(s) / W
+	off = math.Abs(df) / dtmfFreqs[f]
 	// A block of L samples of a tone of amplitude A, offset by δ rad/sample
 	// from the filter, has magnitude A/2·|sin(δL/2)/sin(δ/2)|.
 	dl := th / float64(d.blockN)
@@ -408,7 +433,7 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 		att = math.Abs(math.Sin(th/2) / math.Sin(dl/2))
 	}
 	amp = 2 * mag / att
-	return mag, amp, true
+	return mag, amp, off, true
 }
 
 // occ returns block k's occupancy by the current tone: the smaller of the
@@ -436,6 +461,12 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 	if h.ok && h.digit == d.digit {
 		d.run++
 		d.maxRun = max(d.maxRun, d.run)
+		if h.strong {
+			d.runS++
+			d.maxRunS = max(d.maxRunS, d.runS)
+		} else {
+			d.runS = 0
+		}
 		d.otherRun = 0
 		grew := false
 		if h.magR > d.refR {
@@ -457,7 +488,7 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 			d.findOnset(j)
 		}
 	} else {
-		d.run = 0
+		d.run, d.runS = 0, 0
 		if h.ok {
 			if h.digit == d.otherDigit {
 				d.otherRun++
@@ -493,6 +524,10 @@ func (d *DTMFDetector) begin(k int64, h dtmfHit) {
 	d.refR, d.refC = h.magR, h.magC
 	d.ampR, d.ampC = h.ampR, h.ampC
 	d.run, d.maxRun = 1, 1
+	d.runS, d.maxRunS = 0, 0
+	if h.strong {
+		d.runS, d.maxRunS = 1, 1
+	}
 	d.otherDigit, d.otherRun = 0, 0
 	d.offCount = 0
 	d.findOnset(k)
@@ -556,7 +591,7 @@ func (d *DTMFDetector) finish(k int64) {
 	}
 	start = max(start, 0)
 	d.scanFloor = last
-	if d.maxRun < dtmfMinRun || end-start < d.minDur {
+	if (d.maxRunS < dtmfMinRun && d.maxRun < dtmfMinRunWeak) || end-start < d.minDur {
 		return
 	}
 	lvl := (20*math.Log10(d.ampR) + 20*math.Log10(d.ampC)) / 2
