@@ -337,3 +337,64 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	}
 	return os.ReadFile(path)
 }
+
+// WriteManifest writes m as dir/manifest.json atomically: a temporary file
+// is written and fsynced, renamed over the manifest, and the directory is
+// fsynced. Chunks are sorted by index; Version defaults to
+// ManifestVersion and Complete is recomputed with IsComplete.
+func WriteManifest(dir string, m *Manifest) error {
+	if m.Version == 0 {
+		m.Version = ManifestVersion
+	}
+	sort.Slice(m.Chunks, func(i, j int) bool { return m.Chunks[i].Index < m.Chunks[j].Index })
+	m.Complete = IsComplete(m.Chunks)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode manifest: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, ManifestFile), append(data, '\n'), 0o640)
+}
+
+// WriteFileAtomic writes data to path so that a crash leaves either the
+// old file or the new one: temporary file in the same directory, fsync,
+// rename, fsync of the directory.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(name, path)
+	}
+	if err != nil {
+		os.Remove(name)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir fsyncs a directory so that entries created or renamed in it are
+// durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsync dir %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync dir %s: %w", dir, err)
+	}
+	return nil
+}
