@@ -60,7 +60,7 @@ type analyzer struct {
 	vd *vadDecider
 
 	buf   [2][]float32 // interleaved blocks: one being read, one processed
-	power []float32    // one frame of all channels, for the decider
+	frame []vadFrame   // one frame of all channels, for the decider
 
 	work chan anJob
 	wg   sync.WaitGroup
@@ -72,7 +72,8 @@ type analyzer struct {
 type anChannel struct {
 	x      []float32 // deinterleaved samples of the current block
 	feat   *vadFeatures
-	powers []float32 // frame powers completed in the current block
+	dtmf   *DTMFDetector // nil below 8 kHz
+	frames []vadFrame    // frames completed in the current block
 }
 
 type anJob struct {
@@ -88,13 +89,20 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 	block := f.SampleRate * anBlockSeconds
 	a.buf[0] = make([]float32, block*nch)
 	a.buf[1] = make([]float32, block*nch)
-	a.power = make([]float32, nch)
+	a.frame = make([]vadFrame, nch)
 	a.ch = make([]anChannel, nch)
 	for c := range a.ch {
 		a.ch[c] = anChannel{
 			x:      make([]float32, block),
 			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz),
-			powers: make([]float32, 0, block/(f.SampleRate/100)+2),
+			frames: make([]vadFrame, 0, block*100/f.SampleRate+2),
+		}
+		if f.SampleRate >= 8000 {
+			d, err := NewDTMFDetector(f.SampleRate, opts.DTMF)
+			if err != nil {
+				return nil, fmt.Errorf("analyze: %w", err)
+			}
+			a.ch[c].dtmf = d
 		}
 	}
 	a.vd = newVADDecider(nch, opts.VAD)
@@ -137,7 +145,10 @@ func (a *analyzer) processChannel(c int, block []float32, n int) {
 	for i, k := 0, c; i < n; i, k = i+1, k+nch {
 		x[i] = block[k]
 	}
-	ch.powers = ch.feat.process(x, ch.powers[:0])
+	ch.frames = ch.feat.process(x, ch.frames[:0])
+	if ch.dtmf != nil {
+		ch.dtmf.Process(x)
+	}
 }
 
 // anRead is one block read by the reader goroutine.
@@ -225,7 +236,10 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 	}
 	for c := range a.ch {
 		ch := &a.ch[c]
-		ch.powers = ch.feat.flush(ch.powers[:0])
+		ch.frames = ch.feat.flush(ch.frames[:0])
+		if ch.dtmf != nil {
+			ch.dtmf.Flush()
+		}
 	}
 	a.pushFrames()
 	a.vd.flush()
@@ -234,12 +248,12 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 
 // pushFrames hands the frames completed by every channel to the decider.
 func (a *analyzer) pushFrames() {
-	k := len(a.ch[0].powers)
+	k := len(a.ch[0].frames)
 	for t := range k {
 		for c := range a.ch {
-			a.power[c] = a.ch[c].powers[t]
+			a.frame[c] = a.ch[c].frames[t]
 		}
-		a.vd.push(a.power)
+		a.vd.push(a.frame)
 	}
 }
 
@@ -252,9 +266,18 @@ func (a *analyzer) result(samples int64, pauses []Pause) *Result {
 		duration:   float64(samples) / float64(a.f.SampleRate),
 		pauses:     pauses,
 		speech:     make([][]tlRun, a.nch),
+		voiced:     make([][]tlRun, a.nch),
+		minVoiced:  tlFrames(a.opts.VAD.MinVoicedS),
 	}
 	for c := range a.nch {
-		in.speech[c] = a.vd.out[c].runs()
+		in.speech[c], in.voiced[c] = a.vd.runs(c)
+		if d := a.ch[c].dtmf; d != nil {
+			for _, tn := range d.Tones() {
+				tn.Channel = c
+				in.heard = append(in.heard, tn)
+			}
+		}
 	}
+	in.tones = ResolveDTMFLeaks(in.heard)
 	return tlBuild(in, a.opts.Timeline)
 }

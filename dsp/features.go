@@ -2,37 +2,82 @@ package dsp
 
 import "math"
 
-// vadFeatures turns one channel's samples into the 10 ms frame power the
-// VAD decides on: a 2nd-order Butterworth high-pass, then the mean square
-// over the frame. Frame k covers samples [⌊k·sr/100⌋, ⌊(k+1)·sr/100⌋), so
-// rates that are not multiples of 100 Hz stay on the grid without drift.
-// It keeps its filter state across calls and allocates nothing per call.
+// vadFrame is what the VAD knows of one 10 ms frame of one channel.
+type vadFrame struct {
+	p   float32 // mean square after the high-pass (speech band)
+	per float32 // periodicity: peak normalized autocorrelation at pitch lags
+}
+
+// Periodicity analysis: the high-passed signal is low-passed (two one-pole
+// sections at vadPerLPHz), decimated to about vadPerRate by averaging,
+// and at each frame end the normalized autocorrelation of the last
+// vadPerWinS is searched over pitch lags vadPerMinF0..vadPerMaxF0.
+const (
+	vadPerLPHz  = 900
+	vadPerRate  = 2000
+	vadPerWinS  = 0.02
+	vadPerMinF0 = 80
+	vadPerMaxF0 = 400
+	vadPerRing  = 128 // power of two ≥ window + longest lag
+)
+
+// vadFeatures turns one channel's samples into the 10 ms frame features the
+// VAD decides on: a 4th-order Butterworth high-pass, the mean square over
+// the frame, and a periodicity measure (voiced speech is periodic at its
+// pitch; breath, rumble, rustle and fricatives are not). Frame k covers
+// samples [⌊k·sr/100⌋, ⌊(k+1)·sr/100⌋), so rates that are not multiples of
+// 100 Hz stay on the grid without drift. It keeps its filter state across
+// calls and allocates nothing per call.
 type vadFeatures struct {
 	sr int
 
+	// Two biquad sections (4th-order Butterworth high-pass).
 	b0, b1, b2, a1, a2 float64
 	x1, x2, y1, y2     float64
+	c0, c1, c2, d1, d2 float64
+	u1, u2, z1, z2     float64
 
 	acc   float64 // Σ y² in the current frame
 	n     int     // samples in the current frame
 	need  int     // samples the current frame holds when complete
 	frame int64   // index of the current frame
+
+	// Periodicity.
+	lpA         float64
+	l1, l2      float64
+	dec         int // decimation factor
+	decN        int
+	decAcc      float64
+	ring        [vadPerRing]float32
+	pos         int // next write index into ring
+	filled      int
+	win, lo, hi int // window and lag range, in decimated samples
 }
 
 func newVADFeatures(sampleRate int, highPassHz float64) *vadFeatures {
 	f := &vadFeatures{sr: sampleRate}
-	f.b0 = 1 // pass-through when the high-pass is off
+	f.b0, f.c0 = 1, 1 // pass-through when the high-pass is off
 	if highPassHz > 0 && highPassHz < float64(sampleRate)/2 {
-		// RBJ cookbook high-pass, Q = 1/√2.
-		w0 := 2 * math.Pi * highPassHz / float64(sampleRate)
-		cw, sw := math.Cos(w0), math.Sin(w0)
-		alpha := sw / math.Sqrt2 // sin(w0)/(2Q), Q = 1/√2
-		a0 := 1 + alpha
-		f.b0 = (1 + cw) / 2 / a0
-		f.b1 = -(1 + cw) / a0
-		f.b2 = (1 + cw) / 2 / a0
-		f.a1 = -2 * cw / a0
-		f.a2 = (1 - alpha) / a0
+		// RBJ cookbook high-pass sections with the Q of a 4th-order
+		// Butterworth.
+		hp := func(q float64) (b0, b1, b2, a1, a2 float64) {
+			w0 := 2 * math.Pi * highPassHz / float64(sampleRate)
+			cw, sw := math.Cos(w0), math.Sin(w0)
+			alpha := sw / (2 * q)
+			a0 := 1 + alpha
+			return (1 + cw) / 2 / a0, -(1 + cw) / a0, (1 + cw) / 2 / a0, -2 * cw / a0, (1 - alpha) / a0
+		}
+		f.b0, f.b1, f.b2, f.a1, f.a2 = hp(0.5412)
+		f.c0, f.c1, f.c2, f.d1, f.d2 = hp(1.3066)
+	}
+	f.lpA = math.Exp(-2 * math.Pi * vadPerLPHz / float64(sampleRate))
+	f.dec = max(1, int(math.Round(float64(sampleRate)/vadPerRate)))
+	fd := float64(sampleRate) / float64(f.dec)
+	f.win = int(math.Round(vadPerWinS * fd))
+	f.lo = max(1, int(math.Ceil(fd/vadPerMaxF0)))
+	f.hi = int(math.Floor(fd / vadPerMinF0))
+	if f.win+f.hi > vadPerRing {
+		f.hi = vadPerRing - f.win
 	}
 	f.need = f.frameLen(0)
 	return f
@@ -43,12 +88,16 @@ func (f *vadFeatures) frameLen(k int64) int {
 	return int((k+1)*sr/100 - k*sr/100)
 }
 
-// process filters x and appends the power of every frame completed by it
-// to out, returning the extended slice.
-func (f *vadFeatures) process(x []float32, out []float32) []float32 {
+// process filters x and appends the features of every frame completed by
+// it to out, returning the extended slice.
+func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	b0, b1, b2, a1, a2 := f.b0, f.b1, f.b2, f.a1, f.a2
 	x1, x2, y1, y2 := f.x1, f.x2, f.y1, f.y2
+	c0, c1, c2, d1, d2 := f.c0, f.c1, f.c2, f.d1, f.d2
+	u1, u2, z1, z2 := f.u1, f.u2, f.z1, f.z2
 	acc, n, need := f.acc, f.n, f.need
+	lpA, lpB, l1, l2 := f.lpA, 1-f.lpA, f.l1, f.l2
+	dec, decN, decAcc := f.dec, f.decN, f.decAcc
 	for len(x) > 0 {
 		m := need - n
 		if m > len(x) {
@@ -56,15 +105,28 @@ func (f *vadFeatures) process(x []float32, out []float32) []float32 {
 		}
 		for _, s := range x[:m] {
 			v := float64(s)
-			y := b0*v + b1*x1 + b2*x2 - a1*y1 - a2*y2
+			w := b0*v + b1*x1 + b2*x2 - a1*y1 - a2*y2
 			x2, x1 = x1, v
-			y2, y1 = y1, y
+			y2, y1 = y1, w
+			y := c0*w + c1*u1 + c2*u2 - d1*z1 - d2*z2
+			u2, u1 = u1, w
+			z2, z1 = z1, y
 			acc += y * y
+			l1 = lpB*y + lpA*l1
+			l2 = lpB*l1 + lpA*l2
+			decAcc += l2
+			decN++
+			if decN == dec {
+				f.ring[f.pos] = float32(decAcc)
+				f.pos = (f.pos + 1) & (vadPerRing - 1)
+				f.filled++
+				decAcc, decN = 0, 0
+			}
 		}
 		x = x[m:]
 		n += m
 		if n == need {
-			out = append(out, float32(acc/float64(n)))
+			out = append(out, vadFrame{float32(acc / float64(n)), f.periodicity()})
 			acc, n = 0, 0
 			f.frame++
 			need = f.frameLen(f.frame)
@@ -77,18 +139,79 @@ func (f *vadFeatures) process(x []float32, out []float32) []float32 {
 	if math.Abs(y2) < 1e-30 {
 		y2 = 0
 	}
+	if math.Abs(l1) < 1e-30 {
+		l1 = 0
+	}
+	if math.Abs(l2) < 1e-30 {
+		l2 = 0
+	}
+	f.l1, f.l2, f.decN, f.decAcc = l1, l2, decN, decAcc
+	if math.Abs(z1) < 1e-30 {
+		z1 = 0
+	}
+	if math.Abs(z2) < 1e-30 {
+		z2 = 0
+	}
+	f.u1, f.u2, f.z1, f.z2 = u1, u2, z1, z2
+
 	f.x1, f.x2, f.y1, f.y2 = x1, x2, y1, y2
 	f.acc, f.n, f.need = acc, n, need
 	return out
 }
 
 // flush appends the power of a partial last frame, if any.
-func (f *vadFeatures) flush(out []float32) []float32 {
+func (f *vadFeatures) flush(out []vadFrame) []vadFrame {
 	if f.n > 0 {
-		out = append(out, float32(f.acc/float64(f.n)))
+		out = append(out, vadFrame{float32(f.acc / float64(f.n)), f.periodicity()})
 		f.acc, f.n = 0, 0
 		f.frame++
 		f.need = f.frameLen(f.frame)
 	}
 	return out
+}
+
+// periodicity returns the largest normalized autocorrelation of the last
+// win decimated samples with the samples lo..hi earlier (0 when there is
+// not enough history or no energy).
+func (f *vadFeatures) periodicity() float32 {
+	if f.filled < f.win+f.hi {
+		return 0
+	}
+	const m = vadPerRing - 1
+	end := f.pos // one past the newest
+	a0 := end - f.win
+	var ea float64
+	for k := range f.win {
+		v := float64(f.ring[(a0+k)&m])
+		ea += v * v
+	}
+	if ea < 1e-18 {
+		return 0
+	}
+	// Energy of the lagged window for lag lo, then slide.
+	var eb float64
+	for k := range f.win {
+		v := float64(f.ring[(a0-f.lo+k)&m])
+		eb += v * v
+	}
+	best := 0.0
+	for L := f.lo; L <= f.hi; L++ {
+		if L > f.lo {
+			// Window moves one sample earlier: add the new first, drop the old last.
+			nv := float64(f.ring[(a0-L)&m])
+			ov := float64(f.ring[(a0-L+f.win)&m])
+			eb += nv*nv - ov*ov
+		}
+		var c float64
+		b0 := a0 - L
+		for k := range f.win {
+			c += float64(f.ring[(a0+k)&m]) * float64(f.ring[(b0+k)&m])
+		}
+		if eb > 1e-18 {
+			if r := c / math.Sqrt(ea*eb); r > best {
+				best = r
+			}
+		}
+	}
+	return float32(best)
 }

@@ -11,6 +11,9 @@ import (
 type Options struct {
 	VAD      VADOptions      `yaml:"vad"`
 	Timeline TimelineOptions `yaml:"timeline"`
+	// DTMF configures the DTMF detector run on every channel (recordings
+	// sampled below 8 kHz get no DTMF detection).
+	DTMF DTMFOptions `yaml:"dtmf"`
 	// Workers bounds the goroutines that compute per-channel features,
 	// levels and DTMF in parallel. Default runtime.NumCPU(); values < 1
 	// mean the default.
@@ -22,6 +25,7 @@ func DefaultOptions() Options {
 	return Options{
 		VAD:      DefaultVADOptions(),
 		Timeline: DefaultTimelineOptions(),
+		DTMF:     DefaultDTMFOptions(),
 		Workers:  runtime.NumCPU(),
 	}
 }
@@ -41,13 +45,13 @@ func DefaultOptions() Options {
 type VADOptions struct {
 	// HighPassHz is the corner of the 2nd-order high-pass applied before
 	// measuring frame energy (removes hum, DC and handling rumble).
-	// Default 120 Hz.
+	// Default 300 Hz (the telephone band: rejects breath pops and rumble on close-talk microphones).
 	HighPassHz float64 `yaml:"high_pass_hz"`
 	// OnsetSNRDB is how far above the noise floor a frame's own power must
 	// be to start speech. Default 11 dB.
 	OnsetSNRDB float64 `yaml:"onset_snr_db"`
 	// OffsetSNRDB is the (lower) margin that keeps speech going once
-	// started (hysteresis). Default 7 dB.
+	// started (hysteresis). Default 8 dB.
 	OffsetSNRDB float64 `yaml:"offset_snr_db"`
 	// MinLevelDBFS is an absolute floor: quieter frames are never speech.
 	// Default −65 dBFS.
@@ -57,7 +61,7 @@ type VADOptions struct {
 	NoiseWindowS float64 `yaml:"noise_window_s"`
 	// LeakMarginDB: a frame must exceed the leakage predicted from the
 	// other channels by this much to be the channel's own speech.
-	// Default 9 dB.
+	// Default 12 dB.
 	LeakMarginDB float64 `yaml:"leak_margin_db"`
 	// LeakMaxLagMS is the longest delay of a leak (echo, acoustic
 	// crosstalk) taken into account. Default 20 ms.
@@ -76,6 +80,14 @@ type VADOptions struct {
 	// DominantSNRDB: frames where a channel is the loudest and this far
 	// above its own floor teach the coupling into the others. Default 20 dB.
 	DominantSNRDB float64 `yaml:"dominant_snr_db"`
+	// VoicedPeriodicity: a speech frame is voiced when the normalized
+	// autocorrelation of its low band (< 900 Hz, last 20 ms) peaks at
+	// least this high at a pitch lag (80–400 Hz). Default 0.6.
+	VoicedPeriodicity float64 `yaml:"voiced_periodicity"`
+	// MinVoicedS: a stretch of speech (after bridging) needs at least this
+	// much voiced speech, or it is taken for breath, rustle or noise and
+	// dropped. Default 0.05 s.
+	MinVoicedS float64 `yaml:"min_voiced_s"`
 	// LookaheadS delays each decision so that noise floors and couplings
 	// include what follows. Memory grows with it (a few bytes per frame
 	// and channel). Default 3 s.
@@ -85,18 +97,20 @@ type VADOptions struct {
 // DefaultVADOptions returns the VAD defaults.
 func DefaultVADOptions() VADOptions {
 	return VADOptions{
-		HighPassHz:     120,
-		OnsetSNRDB:     11,
-		OffsetSNRDB:    7,
-		MinLevelDBFS:   -65,
-		NoiseWindowS:   5,
-		LeakMarginDB:   9,
-		LeakMaxLagMS:   20,
-		LeakDecayDB:    3,
-		LeakPriorDB:    -15,
-		LeakPercentile: 0.5,
-		DominantSNRDB:  20,
-		LookaheadS:     3,
+		HighPassHz:        300,
+		OnsetSNRDB:        11,
+		OffsetSNRDB:       8,
+		MinLevelDBFS:      -65,
+		NoiseWindowS:      5,
+		LeakMarginDB:      12,
+		LeakMaxLagMS:      20,
+		LeakDecayDB:       3,
+		LeakPriorDB:       -15,
+		LeakPercentile:    0.5,
+		DominantSNRDB:     20,
+		VoicedPeriodicity: 0.6,
+		MinVoicedS:        0.05,
+		LookaheadS:        3,
 	}
 }
 
@@ -115,6 +129,10 @@ func (o VADOptions) Validate() error {
 		return fmt.Errorf("vad leak_decay_db %g: want ≥ 0", o.LeakDecayDB)
 	case o.LeakPercentile <= 0 || o.LeakPercentile >= 1:
 		return fmt.Errorf("vad leak_percentile %g: want 0 < p < 1", o.LeakPercentile)
+	case o.VoicedPeriodicity < 0 || o.VoicedPeriodicity > 1:
+		return fmt.Errorf("vad voiced_periodicity %g: want 0..1", o.VoicedPeriodicity)
+	case o.MinVoicedS < 0 || o.MinVoicedS > 10:
+		return fmt.Errorf("vad min_voiced_s %g: want 0..10", o.MinVoicedS)
 	case o.LookaheadS < 0 || o.LookaheadS > 60:
 		return fmt.Errorf("vad lookahead_s %g: want 0..60", o.LookaheadS)
 	}

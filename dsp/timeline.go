@@ -12,9 +12,11 @@ type tlRun struct{ s, e int }
 type tlInput struct {
 	channels   int
 	sampleRate int
-	frames     int     // frames on the grid (the last may be partial)
-	duration   float64 // seconds of audio
+	frames     int       // frames on the grid (the last may be partial)
+	duration   float64   // seconds of audio
 	speech     [][]tlRun // per channel: raw VAD decision, ordered, disjoint
+	voiced     [][]tlRun // per channel: voiced speech frames (nil: no voicing check)
+	minVoiced  int       // frames of voiced speech a bridged run needs
 	heard      []Tone    // every tone detected on any channel (before leak resolution): not speech there
 	tones      []Tone    // tones to report (leaks resolved)
 	pauses     []Pause
@@ -78,6 +80,9 @@ func tlBuild(in tlInput, o TimelineOptions) *Result {
 		}
 		sort.Slice(barriers, func(i, j int) bool { return barriers[i].s < barriers[j].s })
 		runs[c] = tlClean(raw, barriers, n, tlFrames(o.Bridge), tlFrames(o.MinSpeech))
+		if in.voiced != nil && in.minVoiced > 0 {
+			runs[c] = tlVoiced(runs[c], in.voiced[c], in.minVoiced)
+		}
 	}
 
 	// Frame weights: every frame is 10 ms except a partial last one.
@@ -128,7 +133,7 @@ func tlBuild(in tlInput, o TimelineOptions) *Result {
 	// Sweep the frames.
 	silMin, nonTalkMin, deadMin := tlFrames(o.SilenceMin), tlFrames(o.NonTalkMin), tlFrames(o.DeadAirMin)
 	minOv := tlFrames(o.MinOverlap)
-	idx := make([]int, nch)   // current or next run per channel
+	idx := make([]int, nch)    // current or next run per channel
 	act := make([]int, 0, nch) // channels active at t
 	call := &res.Call
 	call.DurationS = in.duration
@@ -361,6 +366,25 @@ func tlClean(raw, barriers []tlRun, n, bridge, minLen int) []tlRun {
 	keep := out[:0]
 	for _, r := range out {
 		if r.e-r.s >= minLen {
+			keep = append(keep, r)
+		}
+	}
+	return keep
+}
+
+// tlVoiced keeps the runs holding at least minVoiced frames of voiced.
+func tlVoiced(runs, voiced []tlRun, minVoiced int) []tlRun {
+	keep := runs[:0]
+	j := 0
+	for _, r := range runs {
+		for j < len(voiced) && voiced[j].e <= r.s {
+			j++
+		}
+		n := 0
+		for k := j; k < len(voiced) && voiced[k].s < r.e; k++ {
+			n += min(voiced[k].e, r.e) - max(voiced[k].s, r.s)
+		}
+		if n >= minVoiced {
 			keep = append(keep, r)
 		}
 	}

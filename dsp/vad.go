@@ -57,8 +57,9 @@ type vadDecider struct {
 	nch int
 	o   VADOptions
 
-	look, lag int   // frames
+	look, lag int       // frames
 	ring      []float32 // power of the last R frames: [(t%R)*nch + c]
+	pring     []float32 // periodicity, same layout
 	fring     []float32 // noise floor at push time, same layout
 	R         int
 	pushed    int64
@@ -85,9 +86,11 @@ type vadDecider struct {
 	offset   float32
 	margin   float32
 	minLevel float32
+	voicedR  float32
 	state    []bool
 
-	out []vadBits
+	out    []vadBits // speech decision per channel
+	voiced []vadBits // speech frames that are voiced
 }
 
 func newVADDecider(nch int, o VADOptions) *vadDecider {
@@ -96,6 +99,7 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.lag = int(math.Ceil(o.LeakMaxLagMS / 10))
 	v.R = v.look + v.lag + 2
 	v.ring = make([]float32, v.R*nch)
+	v.pring = make([]float32, v.R*nch)
 	v.fring = make([]float32, v.R*nch)
 	v.nSub = 8
 	v.subLen = int(math.Round(o.NoiseWindowS * 100 / float64(v.nSub)))
@@ -126,21 +130,24 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.offset = float32(math.Pow(10, o.OffsetSNRDB/10))
 	v.margin = float32(math.Pow(10, o.LeakMarginDB/10))
 	v.minLevel = float32(math.Pow(10, o.MinLevelDBFS/10))
+	v.voicedR = float32(o.VoicedPeriodicity)
 	v.state = make([]bool, nch)
 	v.out = make([]vadBits, nch)
+	v.voiced = make([]vadBits, nch)
 	return v
 }
 
-// push adds one frame: p[c] is channel c's frame power.
-func (v *vadDecider) push(p []float32) {
+// push adds one frame: fr[c] is channel c's frame.
+func (v *vadDecider) push(fr []vadFrame) {
 	nch := v.nch
 	slot := int(v.pushed%int64(v.R)) * nch
 	for c := range nch {
-		x := p[c]
+		x := fr[c].p
 		if x < vadPowFloor {
 			x = vadPowFloor
 		}
 		v.ring[slot+c] = x
+		v.pring[slot+c] = fr[c].per
 		if x < v.curMin[c] {
 			v.curMin[c] = x
 		}
@@ -284,8 +291,14 @@ func (v *vadDecider) decide() {
 		sp := p-leak >= fl*thr && p >= leak*v.margin && p >= v.minLevel
 		v.state[i] = sp
 		v.out[i].push(sp)
+		v.voiced[i].push(sp && v.pring[slot+i] >= v.voicedR)
 	}
 	v.decided++
+}
+
+// runs returns channel c's speech and voiced-speech runs.
+func (v *vadDecider) runs(c int) (speech, voiced []tlRun) {
+	return v.out[c].runs(), v.voiced[c].runs()
 }
 
 // flush decides every remaining frame.
