@@ -68,6 +68,11 @@
 // maps at least one channel, unmapped channels are left to channel_unmapped
 // and never counted as one-way.
 //
+// A channel whose dsp.Levels are all zero was not measured (hand-built or
+// older results): low_level, low_snr and clipping skip it and one-way audio
+// is decided on talk alone. dsp reports missing levels as −150 dBFS, never
+// as zero.
+//
 // Flag.Detail never contains DTMF digits: dtmf_captured reports counts and
 // times only.
 //

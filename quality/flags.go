@@ -158,17 +158,18 @@ func (e *Evaluator) builtin(s *state) {
 	}
 
 	for ch, r := range s.ch {
-		if c := f.LowLevel; c.Enabled && atLeast(r.TalkS, c.MinTalkS) && below(r.Levels.SpeechLevelDBFS, c.MinDBFS) {
+		measured := r.Levels != (dsp.Levels{})
+		if c := f.LowLevel; c.Enabled && measured && atLeast(r.TalkS, c.MinTalkS) && below(r.Levels.SpeechLevelDBFS, c.MinDBFS) {
 			s.add(Flag{Name: FlagLowLevel, Severity: c.Severity, Channel: iptr(ch), Value: r.Levels.SpeechLevelDBFS,
 				Threshold: c.MinDBFS,
 				Detail:    fmt.Sprintf("%s active speech level %.1f dBFS, below %g dBFS", s.who(ch), r.Levels.SpeechLevelDBFS, c.MinDBFS)})
 		}
-		if c := f.LowSNR; c.Enabled && atLeast(r.TalkS, c.MinTalkS) && below(r.Levels.SNRDB, c.MinDB) {
+		if c := f.LowSNR; c.Enabled && measured && atLeast(r.TalkS, c.MinTalkS) && below(r.Levels.SNRDB, c.MinDB) {
 			s.add(Flag{Name: FlagLowSNR, Severity: c.Severity, Channel: iptr(ch), Value: r.Levels.SNRDB,
 				Threshold: c.MinDB,
 				Detail:    fmt.Sprintf("%s SNR %.1f dB (speech %.1f dBFS, noise floor %.1f dBFS), below %g dB", s.who(ch), r.Levels.SNRDB, r.Levels.SpeechLevelDBFS, r.Levels.NoiseFloorDBFS, c.MinDB)})
 		}
-		if c := f.Clipping; c.Enabled && above(r.Levels.ClippedRatio, c.MaxRatio) {
+		if c := f.Clipping; c.Enabled && measured && above(r.Levels.ClippedRatio, c.MaxRatio) {
 			s.add(Flag{Name: FlagClipping, Severity: c.Severity, Channel: iptr(ch), Value: r.Levels.ClippedRatio,
 				Threshold: c.MaxRatio,
 				Detail:    fmt.Sprintf("%s %.3f %% of samples clipped (peak %.1f dBFS)", s.who(ch), 100*r.Levels.ClippedRatio, r.Levels.PeakDBFS)})
@@ -192,8 +193,8 @@ func (e *Evaluator) builtin(s *state) {
 		if c := f.ChannelUnmapped; c.Enabled && !s.parts[ch].Mapped {
 			fl := Flag{Name: FlagChannelUnmapped, Severity: c.Severity, Channel: iptr(ch), Value: r.TalkS,
 				Detail: fmt.Sprintf("channel %d has no participant in the recording metadata (%.1f s of speech)", ch, r.TalkS)}
-			if len(s.in.Participants) == 0 {
-				fl.Detail += "; no participants at all: metadata missing?"
+			if !s.mapped {
+				fl.Detail += "; no channel is mapped: metadata missing?"
 			}
 			s.add(fl)
 		}
@@ -217,7 +218,8 @@ func (e *Evaluator) builtin(s *state) {
 
 // oneWay marks channels that stay silent, at the noise floor, while the
 // others talk, and raises one_way_audio for them. With metadata present,
-// unmapped channels are left to channel_unmapped.
+// unmapped channels are left to channel_unmapped. A channel whose Levels
+// are all zero (not measured) is judged on talk alone.
 func (e *Evaluator) oneWay(s *state) {
 	c := e.cfg.Flags.OneWayAudio
 	total := 0.0
@@ -233,7 +235,8 @@ func (e *Evaluator) oneWay(s *state) {
 			continue
 		}
 		lv := r.Levels
-		floor := math.IsNaN(lv.SpeechLevelDBFS) || math.IsInf(lv.SpeechLevelDBFS, 0) ||
+		// Levels all zero were not measured: decide on talk alone.
+		floor := lv == (dsp.Levels{}) || math.IsNaN(lv.SpeechLevelDBFS) || math.IsInf(lv.SpeechLevelDBFS, 0) ||
 			!above(lv.SpeechLevelDBFS, c.SilentDBFS) ||
 			!above(lv.SNRDB, c.MaxSNRDB) // NaN SNR counts as at the floor
 		if !floor {

@@ -215,6 +215,13 @@ func TestBuiltinFlags(t *testing.T) {
 		{Name: "channel_unmapped/one", Input: func(in *Input) { in.Participants = in.Participants[1:] }, Output: []want{{FlagChannelUnmapped, SeverityWarning, 0}}},
 		{Name: "channel_unmapped/out-of-range-participant", Input: func(in *Input) { in.Participants[1].Channel = 4 }, Output: []want{{FlagChannelUnmapped, SeverityWarning, 1}}},
 
+		// levels all zero were not measured: no level flags; one-way on talk alone.
+		{Name: "levels/unmeasured", Input: func(in *Input) { in.Result.PerChannel[0].Levels = dsp.Levels{} }, Output: nil},
+		{Name: "one_way/unmeasured", Config: noRatio, Input: func(in *Input) { oneWay(0, 0, 0)(in); in.Result.PerChannel[1].Levels = dsp.Levels{} },
+			Output: []want{{FlagOneWayAudio, SeverityCritical, 1}}},
+		{Name: "one_way/unmeasured-talks", Config: noRatio, Input: func(in *Input) { oneWay(1.01, 0, 0)(in); in.Result.PerChannel[1].Levels = dsp.Levels{} },
+			Output: nil},
+
 		// short_recording: duration < 10 s.
 		{Name: "short_recording/below", Input: duration(9.99), Output: []want{{FlagShortRecording, SeverityInfo, -1}}},
 		{Name: "short_recording/at", Input: duration(10), Output: nil},
