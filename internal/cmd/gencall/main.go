@@ -111,4 +111,3 @@ func run(src string, dur time.Duration, out string) error {
 	}
 	return f.Close()
 }
-
