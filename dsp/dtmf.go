@@ -330,15 +330,27 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	// Each filter measures the dominant component within ±100 Hz of it; a
 	// group's tone is the filter whose component lies within the frequency
 	// tolerance of the filter's own frequency (at most one can).
+	//
+	// Cheap gate first: the incoherent block power 2/L·Σ|c|² bounds (within
+	// the 5 ms blocks' leakage) the energy a component near the filter can
+	// carry; a filter below what the weaker tone of an acceptable pair
+	// needs is not measured.
+	gate := math.Max(nWin*d.minAmp*d.minAmp/2, d.opts.MinWeakEnergyShare*e/(1+d.twistHiWeak*d.twistHiWeak)) * 0.8
 	var p [goertzelMaxFreqs]float64
 	row, col := -1, -1
 	var magR, ampR, magC, ampC, offR, offC float64
 	for f := range goertzelMaxFreqs {
 		var s complex128
+		inc := 0.0
 		for m := 0; m < W; m++ {
-			s += c[f][m]
+			v := c[f][m]
+			s += v
+			inc += real(v)*real(v) + imag(v)*imag(v)
 		}
 		p[f] = real(s)*real(s) + imag(s)*imag(s)
+		if 2/float64(d.blockN)*inc < gate {
+			continue
+		}
 		mag, amp, off, ok := d.measure(&c[f], f)
 		if !ok {
 			continue

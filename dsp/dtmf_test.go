@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -450,5 +451,155 @@ func TestDTMFCorpusSynthcall(t *testing.T) {
 			}
 		}
 		dtmfCheckTiming(t, name, startErr, endErr)
+	}
+}
+
+func TestResolveDTMFLeaks(t *testing.T) {
+	tone := func(ch int, d byte, start, end, lvl float64) Tone {
+		return Tone{Channel: ch, Digit: d, Start: start, End: end, LevelDBm0: lvl}
+	}
+	for _, tt := range []struct {
+		Name   string
+		Input  []Tone
+		Output []Tone
+	}{
+		{Name: "empty", Input: nil, Output: []Tone{}},
+		{
+			Name:   "leak dropped, stronger kept",
+			Input:  []Tone{tone(0, '4', 1.002, 1.081, -36), tone(1, '4', 1.0, 1.08, -11)},
+			Output: []Tone{{Channel: 1, Seq: 0, Digit: '4', Start: 1.0, End: 1.08, LevelDBm0: -11}},
+		},
+		{
+			Name:   "leak on the later-starting stronger channel",
+			Input:  []Tone{tone(0, '9', 2.0, 2.05, -20), tone(1, '9', 2.001, 2.05, -44)},
+			Output: []Tone{{Channel: 0, Seq: 0, Digit: '9', Start: 2.0, End: 2.05, LevelDBm0: -20}},
+		},
+		{
+			Name:  "different digits at the same time both kept",
+			Input: []Tone{tone(1, '1', 1.0, 1.1, -10), tone(0, '2', 1.0, 1.1, -12)},
+			Output: []Tone{
+				{Channel: 0, Seq: 0, Digit: '2', Start: 1.0, End: 1.1, LevelDBm0: -12},
+				{Channel: 1, Seq: 1, Digit: '1', Start: 1.0, End: 1.1, LevelDBm0: -10},
+			},
+		},
+		{
+			Name:  "same digit, not overlapping, both kept and renumbered",
+			Input: []Tone{tone(0, '5', 3.0, 3.1, -10), tone(1, '5', 1.0, 1.1, -10), tone(1, '5', 3.1, 3.2, -30)},
+			Output: []Tone{
+				{Channel: 1, Seq: 0, Digit: '5', Start: 1.0, End: 1.1, LevelDBm0: -10},
+				{Channel: 0, Seq: 1, Digit: '5', Start: 3.0, End: 3.1, LevelDBm0: -10},
+				{Channel: 1, Seq: 2, Digit: '5', Start: 3.1, End: 3.2, LevelDBm0: -30},
+			},
+		},
+		{
+			Name:   "repeated digit on one channel is not a leak",
+			Input:  []Tone{tone(2, '7', 1.0, 1.1, -10), tone(2, '7', 1.05, 1.2, -10)},
+			Output: []Tone{{Channel: 2, Seq: 0, Digit: '7', Start: 1.0, End: 1.1, LevelDBm0: -10}, {Channel: 2, Seq: 1, Digit: '7', Start: 1.05, End: 1.2, LevelDBm0: -10}},
+		},
+		{
+			Name:   "heard on three channels",
+			Input:  []Tone{tone(0, '#', 5.0, 5.08, -40), tone(2, '#', 5.0, 5.08, -9), tone(1, '#', 5.001, 5.08, -33)},
+			Output: []Tone{{Channel: 2, Seq: 0, Digit: '#', Start: 5.0, End: 5.08, LevelDBm0: -9}},
+		},
+	} {
+		t.Run(tt.Name, func(t *testing.T) {
+			in := append([]Tone(nil), tt.Input...)
+			got := ResolveDTMFLeaks(tt.Input)
+			if !slices.Equal(got, tt.Output) {
+				t.Errorf("ResolveDTMFLeaks:\n got %+v\nwant %+v", got, tt.Output)
+			}
+			if !slices.Equal(in, tt.Input) {
+				t.Errorf("input modified")
+			}
+		})
+	}
+}
+
+// TestDTMFProcessAllocs: Process allocates nothing in steady state.
+func TestDTMFProcessAllocs(t *testing.T) {
+	for _, fs := range dtmfRates {
+		d, err := NewDTMFDetector(fs, DefaultDTMFOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(3, 4))
+		x := make([]float32, fs/10)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 0.1)
+		}
+		d.Process(x)
+		if a := testing.AllocsPerRun(50, func() { d.Process(x[:333]); d.Process(x[333:]) }); a != 0 {
+			t.Errorf("%d Hz: %v allocations per Process", fs, a)
+		}
+	}
+}
+
+// TestDTMFChunkingInvariant: the result does not depend on how the stream
+// is cut into Process calls.
+func TestDTMFChunkingInvariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	specs, total := dtmfSeq("0123456789*#ABCD", 32, 0.045, 0.045, 0.1, -20)
+	x64 := dtmfSynth(t, 8000, total, specs, rng)
+	dtmfAddNoise(x64, 8000, 300, 3400, 0.01, rng)
+	x := dtmfF32(x64)
+	whole, err := NewDTMFDetector(8000, DefaultDTMFOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole.Process(x)
+	whole.Flush()
+	want := whole.Tones()
+	got := dtmfRun(t, 8000, x, DefaultDTMFOptions())
+	if !slices.Equal(got, want) {
+		t.Errorf("chunked %v\nwhole %v", got, want)
+	}
+	if len(want) != len(specs) {
+		t.Errorf("%d tones, want %d", len(want), len(specs))
+	}
+	// After Flush, Process is ignored and Tones is stable.
+	whole.Process(x)
+	whole.Flush()
+	if !slices.Equal(whole.Tones(), want) {
+		t.Errorf("Process after Flush changed the result")
+	}
+}
+
+// TestDTMFOtherRates: the detector works at any rate, here 11.025, 22.05,
+// 32, 44.1 and 48 kHz, with the same decode and timing quality.
+func TestDTMFOtherRates(t *testing.T) {
+	const digits = "0123456789*#ABCD"
+	for _, fs := range []int{11025, 22050, 32000, 44100, 48000} {
+		rng := rand.New(rand.NewPCG(uint64(fs), 7))
+		specs, total := dtmfSeq(digits, 32, 0.040, 0.040, 0.1, -20)
+		for i := range specs {
+			specs[i].lowOff, specs[i].highOff = 0.015*(rng.Float64()*2-1), 0.015*(rng.Float64()*2-1)
+		}
+		x := dtmfF32(dtmfSynth(t, fs, total, specs, rng))
+		got := dtmfRun(t, fs, x, DefaultDTMFOptions())
+		s := dtmfMatch(specs, got)
+		if s.hits != s.sent || s.falses != 0 || s.dups != 0 || dtmfDigitsOf(got) != digits+digits {
+			t.Errorf("%d Hz: %q; %d/%d, %d false, %d duplicates", fs, dtmfDigitsOf(got), s.hits, s.sent, s.falses, s.dups)
+		}
+		dtmfCheckTiming(t, fmt.Sprintf("%d Hz", fs), s.startErr, s.endErr)
+	}
+}
+
+// TestDTMFEdgesOfStream: a tone at the very start and one running to the end
+// of the stream are both reported, with edges clamped to the audio.
+func TestDTMFEdgesOfStream(t *testing.T) {
+	for _, fs := range dtmfRates {
+		rng := rand.New(rand.NewPCG(8, 9))
+		specs := []dtmfSpec{
+			{digit: '1', start: 0, dur: 0.06, lowDBm0: -10, highDBm0: -10},
+			{digit: '#', start: 0.2, dur: 0.0633, lowDBm0: -10, highDBm0: -10},
+		}
+		x := dtmfF32(dtmfSynth(t, fs, 0.2633, specs, rng))
+		got := dtmfRun(t, fs, x, DefaultDTMFOptions())
+		if dtmfDigitsOf(got) != "1#" {
+			t.Fatalf("%d Hz: %q, want \"1#\"", fs, dtmfDigitsOf(got))
+		}
+		if got[0].Start < 0 || got[0].Start > 0.002 || got[1].End > 0.2633+1e-9 || got[1].End < 0.26 {
+			t.Errorf("%d Hz: edges %+v", fs, got)
+		}
 	}
 }
