@@ -2,6 +2,7 @@ package dsp
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -602,4 +603,68 @@ func TestDTMFEdgesOfStream(t *testing.T) {
 			t.Errorf("%d Hz: edges %+v", fs, got)
 		}
 	}
+}
+
+var dtmfUpdateGolden = flag.Bool("update-dtmf", false, "rewrite testdata/dsp/dtmf/*.golden from the detector's output")
+
+// TestDTMFCorpusGolden renders every digit found in the DTMF and synthcall
+// corpus files (per channel, before leak resolution) and compares with
+// testdata/dsp/dtmf/corpus.golden, so any change in what the detector
+// reports, or where, shows up in review. Regenerate with
+// `go test ./dsp -run TestDTMFCorpusGolden -update-dtmf`.
+func TestDTMFCorpusGolden(t *testing.T) {
+	var files []string
+	for _, pat := range []string{"dtmf/*/*.wav", "synthcall/*.wav"} {
+		m, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", filepath.FromSlash(pat)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) != 8 {
+		t.Fatalf("found %d corpus files, want 8: %v", len(files), files)
+	}
+	var b strings.Builder
+	b.WriteString("# file channel digit start_s end_s level_dbm0 (DTMFDetector, default options)\n")
+	for _, f := range files {
+		tones, _ := dtmfDetectFile(t, f)
+		rel, _ := filepath.Rel(filepath.Join("..", "testdata", "corpus"), f)
+		for _, tn := range tones {
+			fmt.Fprintf(&b, "%s %d %c %.3f %.3f %.1f\n", filepath.ToSlash(rel), tn.Channel, tn.Digit, tn.Start, tn.End, tn.LevelDBm0)
+		}
+	}
+	golden := filepath.Join("..", "testdata", "dsp", "dtmf", "corpus.golden")
+	if *dtmfUpdateGolden {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update-dtmf to create it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Errorf("detector output differs from %s:\n%s", golden, dtmfDiff(string(want), got))
+	}
+}
+
+// dtmfDiff lists the lines only in want (−) or only in got (+).
+func dtmfDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
 }
