@@ -255,6 +255,9 @@ func writeQA(w io.Writer, format tablefmt.Format, only string, rep *qaReport) er
 		return nil
 	}
 	md := format == tablefmt.Markdown
+	if md {
+		rep.worst = markdownLinks(rep.worst)
+	}
 	heading := func(s string) {
 		if md {
 			fmt.Fprintf(w, "## %s\n\n", s)
@@ -291,6 +294,33 @@ func writeQA(w io.Writer, format tablefmt.Format, only string, rep *qaReport) er
 		return tablefmt.Write(w, format, data(rep.worst))
 	}
 	return nil
+}
+
+// mdURL escapes what would end a Markdown link destination; browsers
+// percent-decode a fragment before matching it to an element id.
+var mdURL = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E")
+
+// markdownLinks returns r with its link column as Markdown links.
+func markdownLinks(r *store.Result) *store.Result {
+	col := -1
+	for i, c := range r.Columns {
+		if c == "link" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return r
+	}
+	out := *r
+	out.Rows = make([][]any, len(r.Rows))
+	for i, row := range r.Rows {
+		row = append([]any(nil), row...)
+		if s, ok := row[col].(string); ok {
+			row[col] = "[timeline](" + mdURL.Replace(s) + ")"
+		}
+		out.Rows[i] = row
+	}
+	return &out
 }
 
 func qaSummaryLines(rep *qaReport) []string {
