@@ -187,14 +187,17 @@ type DTMFDetector struct {
 	gapBlocks    int
 
 	// tone in progress
-	active        bool
-	digit         byte
-	row, col      int
-	refR, refC    float64 // steady block magnitude of each tone
-	ampR, ampC    float64 // peak amplitudes (FS) at the strongest recognition
-	run, maxRun   int     // consecutive recognising windows (strong or weak)
-	runS, maxRunS int     // consecutive strong ones
-	onset         int64   // first block of the tone
+	active     bool
+	digit      byte
+	row, col   int
+	refR, refC float64 // steady block magnitude of each tone
+	// amps holds the tone amplitudes (FS) of the last recognising windows
+	// (a ring); the level is the mean over those near the strongest.
+	amps          [dtmfRing][2]float64
+	nAmps         int
+	run, maxRun   int   // consecutive recognising windows (strong or weak)
+	runS, maxRunS int   // consecutive strong ones
+	onset         int64 // first block of the tone
 	onsetFrac     float64
 	lastOn        int64
 	offCount      int
@@ -487,9 +490,8 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 		if h.magC > d.refC {
 			d.refC, grew = h.magC, true
 		}
-		if h.ampR+h.ampC > d.ampR+d.ampC {
-			d.ampR, d.ampC = h.ampR, h.ampC
-		}
+		d.amps[d.nAmps%dtmfRing] = [2]float64{h.ampR, h.ampC}
+		d.nAmps++
 		if grew && k-d.onset < dtmfRing-2 {
 			// The steady magnitude grew: re-place the onset near where it
 			// was (never across a dropout later in the tone).
@@ -534,7 +536,8 @@ func (d *DTMFDetector) begin(k int64, h dtmfHit) {
 	d.active = true
 	d.digit, d.row, d.col = h.digit, h.row, h.col
 	d.refR, d.refC = h.magR, h.magC
-	d.ampR, d.ampC = h.ampR, h.ampC
+	d.amps[0] = [2]float64{h.ampR, h.ampC}
+	d.nAmps = 1
 	d.run, d.maxRun = 1, 1
 	d.runS, d.maxRunS = 0, 0
 	if h.strong {
@@ -606,7 +609,22 @@ func (d *DTMFDetector) finish(k int64) {
 	if (d.maxRunS < dtmfMinRun && d.maxRun < dtmfMinRunWeak) || end-start < d.minDur {
 		return
 	}
-	lvl := (20*math.Log10(d.ampR) + 20*math.Log10(d.ampC)) / 2
+	// Windows that straddle an edge or a dropout read low: average the
+	// ones within 1.5 dB of the strongest.
+	n := min(d.nAmps, dtmfRing)
+	top := 0.0
+	for _, a := range d.amps[:n] {
+		top = max(top, a[0]+a[1])
+	}
+	var sr, sc float64
+	cnt := 0
+	for _, a := range d.amps[:n] {
+		if a[0]+a[1] >= top*0.84 {
+			sr, sc = sr+a[0], sc+a[1]
+			cnt++
+		}
+	}
+	lvl := (20*math.Log10(sr/float64(cnt)) + 20*math.Log10(sc/float64(cnt))) / 2
 	d.tones = append(d.tones, Tone{
 		Digit:     d.digit,
 		Start:     start,
