@@ -73,6 +73,7 @@ type anChannel struct {
 	x      []float32 // deinterleaved samples of the current block
 	feat   *vadFeatures
 	dtmf   *DTMFDetector // nil below 8 kHz
+	level  *LevelMeter
 	frames []vadFrame    // frames completed in the current block
 }
 
@@ -97,6 +98,8 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz),
 			frames: make([]vadFrame, 0, block*100/f.SampleRate+2),
 		}
+		a.ch[c].level = NewLevelMeter(f.SampleRate)
+		a.ch[c].level.SetClipThreshold(ClipThreshold(f))
 		if f.SampleRate >= 8000 {
 			d, err := NewDTMFDetector(f.SampleRate, opts.DTMF)
 			if err != nil {
@@ -146,6 +149,7 @@ func (a *analyzer) processChannel(c int, block []float32, n int) {
 		x[i] = block[k]
 	}
 	ch.frames = ch.feat.process(x, ch.frames[:0])
+	ch.level.Write(x)
 	if ch.dtmf != nil {
 		ch.dtmf.Process(x)
 	}
@@ -266,11 +270,13 @@ func (a *analyzer) result(samples int64, pauses []Pause) *Result {
 		duration:   float64(samples) / float64(a.f.SampleRate),
 		pauses:     pauses,
 		speech:     make([][]tlRun, a.nch),
+		levels:     make([]Levels, a.nch),
 		voiced:     make([][]tlRun, a.nch),
 		minVoiced:  tlFrames(a.opts.VAD.MinVoicedS),
 	}
 	for c := range a.nch {
 		in.speech[c], in.voiced[c] = a.vd.runs(c)
+		in.levels[c] = a.ch[c].level.Levels()
 		if d := a.ch[c].dtmf; d != nil {
 			for _, tn := range d.Tones() {
 				tn.Channel = c

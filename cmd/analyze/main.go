@@ -15,5 +15,6 @@ func main() { os.Exit(cli.Main(newRoot(&cli.Globals{}))) }
 
 func newRoot(g *cli.Globals) *cobra.Command {
 	root := newAnalyzeCmd(g)
+	root.AddCommand(newEvalCmd(g))
 	return root
 }

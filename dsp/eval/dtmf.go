@@ -173,6 +173,9 @@ type DTMFScore struct {
 	EndErrP95MS            float64
 	Sequence, WantSequence string // digits in detection order / reference order
 	SequenceOK             bool
+	// TimesKnown is false when the reference has only the digit order (real
+	// captures): then only the sequence is scored.
+	TimesKnown bool
 }
 
 // ScoreDTMF matches detected tones to reference tones: same channel, same
@@ -187,6 +190,7 @@ func ScoreDTMF(ref DTMFFile, hyp []dsp.Tone) DTMFScore {
 	}
 	s.Sequence = seq.String()
 	s.SequenceOK = s.Sequence == s.WantSequence
+	s.TimesKnown = len(ref.Tones) > 0
 	if len(ref.Tones) == 0 {
 		s.Ref = len(ref.Digits)
 		s.StartErrMedianMS, s.StartErrP95MS = math.NaN(), math.NaN()
