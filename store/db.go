@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -28,8 +29,11 @@ type OpenOptions struct {
 // lake of a data root. Views show the latest analysis of each recording;
 // schema raw holds every analysis.
 type DB struct {
+	root   string
+	log    *slog.Logger
 	db     *sql.DB
 	conn   *duckdb.Connector
+	mu     sync.Mutex // guards lake
 	lake   *Lake
 	extDir string
 }
@@ -43,21 +47,17 @@ func Open(ctx context.Context, root string, opts OpenOptions) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	lk, err := ListLake(root)
-	if err != nil {
-		return nil, err
-	}
-	for _, b := range lk.Bad {
-		log.Warn("skipping bad file in the lake", "file", b.Path, "err", b.Err)
-	}
 	db, err := openDuckDB(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	db.lake = lk
-	if _, err := db.db.ExecContext(ctx, viewsSQL(lk)); err != nil {
+	db.root, db.log = root, log
+	if err := db.Refresh(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create views: %w", err)
+		return nil, err
+	}
+	for _, b := range db.lake.Bad {
+		log.Warn("skipping bad file in the lake", "file", b.Path, "err", b.Err)
 	}
 	return db, nil
 }
@@ -90,17 +90,53 @@ func openDuckDB(ctx context.Context, opts OpenOptions) (*DB, error) {
 	return &DB{db: sql.OpenDB(conn), conn: conn, extDir: ext}, nil
 }
 
+// Refresh lists the lake again and rebuilds the views, picking up files
+// written (and dropping files compacted away) since Open.
+func (db *DB) Refresh(ctx context.Context) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var err error
+	// A compaction may remove a file between the listing and the binding
+	// of the views: list again.
+	for attempt := 0; attempt < 10; attempt++ {
+		var lk *Lake
+		lk, err = ListLake(db.root)
+		if err != nil {
+			return err
+		}
+		if _, err = db.db.ExecContext(ctx, viewsSQL(lk)); err == nil {
+			db.lake = lk
+			return nil
+		}
+		if !isVanishedFile(err) {
+			break
+		}
+	}
+	return fmt.Errorf("create views: %w", err)
+}
+
+// isVanishedFile reports whether err is DuckDB failing to open a file of
+// the view's list: a compaction removed it after the listing.
+func isVanishedFile(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "No such file") || strings.Contains(s, "No files found")
+}
+
 // SQL returns the database handle for arbitrary queries over the views.
 func (db *DB) SQL() *sql.DB { return db.db }
 
 // Lake returns the listing the views were built from.
-func (db *DB) Lake() *Lake { return db.lake }
+func (db *DB) Lake() *Lake {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.lake
+}
 
 // BadFiles returns the files the views skip.
-func (db *DB) BadFiles() []BadFile { return db.lake.Bad }
+func (db *DB) BadFiles() []BadFile { return db.Lake().Bad }
 
 // Empty reports whether the lake has no calls.
-func (db *DB) Empty() bool { return len(db.lake.Files["calls"]) == 0 }
+func (db *DB) Empty() bool { return len(db.Lake().Files["calls"]) == 0 }
 
 // Close closes DuckDB and removes its temporary extension directory.
 func (db *DB) Close() error {
@@ -142,8 +178,23 @@ func rawSelect(t Table, files []LakeFile) string {
 		}
 		b.WriteString(quoteString(f.Path))
 	}
-	b.WriteString("], hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE})")
+	b.WriteString("], hive_partitioning = true, hive_types = {'date': DATE}")
+	if !sameSchema(files) {
+		b.WriteString(", union_by_name = true")
+	}
+	b.WriteString(")")
 	return b.String()
+}
+
+// sameSchema reports whether files all have the same columns and types, so
+// DuckDB need not read every footer to union them by name.
+func sameSchema(files []LakeFile) bool {
+	for _, f := range files[1:] {
+		if f.SchemaKey != files[0].SchemaKey {
+			return false
+		}
+	}
+	return true
 }
 
 // latestOrder orders the analyses of one recording, latest first.

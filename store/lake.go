@@ -24,6 +24,9 @@ type LakeFile struct {
 	Size  int64
 	Mod   time.Time
 	Rows  int64
+	// SchemaKey identifies the file's column names and types; files of a
+	// table with different keys are read with union_by_name.
+	SchemaKey string
 }
 
 // BadFile is a file in the lake that the views skip: not Parquet, corrupt,
@@ -50,7 +53,10 @@ type Lake struct {
 func ListLake(root string) (*Lake, error) {
 	lk := &Lake{Root: root, Files: map[string][]LakeFile{}}
 	lake := LakeDir(root)
-	for _, t := range allTables {
+	// The calls table is listed first: a Writer (and Compact) writes child
+	// files before the calls file that commits them, so every calls row in
+	// the listing has its child rows in the (later) child listings.
+	for _, t := range listOrder {
 		name := t.tableName()
 		tdir := filepath.Join(lake, name)
 		err := filepath.WalkDir(tdir, func(path string, d fs.DirEntry, err error) error {
@@ -83,7 +89,7 @@ func ListLake(root string) (*Lake, error) {
 				lk.Bad = append(lk.Bad, BadFile{Path: path, Err: errors.New("not in a date=YYYY-MM-DD partition directory")})
 				return nil
 			}
-			rows, verr := validateCached(t, path, fi)
+			rows, key, verr := validateCached(t, path, fi)
 			if verr != nil {
 				if errors.Is(verr, fs.ErrNotExist) {
 					return nil
@@ -91,7 +97,7 @@ func ListLake(root string) (*Lake, error) {
 				lk.Bad = append(lk.Bad, BadFile{Path: path, Err: verr})
 				return nil
 			}
-			lk.Files[name] = append(lk.Files[name], LakeFile{Table: name, Date: date, Path: path, Size: fi.Size(), Mod: fi.ModTime(), Rows: rows})
+			lk.Files[name] = append(lk.Files[name], LakeFile{Table: name, Date: date, Path: path, Size: fi.Size(), Mod: fi.ModTime(), Rows: rows, SchemaKey: key})
 			return nil
 		})
 		if err != nil {
@@ -101,6 +107,8 @@ func ListLake(root string) (*Lake, error) {
 	}
 	return lk, nil
 }
+
+var listOrder = []tableOps{callsTable, channelsTable, segmentsTable, silencesTable, overlapsTable, dtmfTable, qaFlagsTable, pausesTable, eventsTable}
 
 // partitionDate returns the date of rel = "date=YYYY-MM-DD/file".
 func partitionDate(rel string) (string, bool) {
@@ -120,6 +128,7 @@ type validation struct {
 	size int64
 	mod  time.Time
 	rows int64
+	key  string
 	err  error
 }
 
@@ -128,49 +137,56 @@ var (
 	validCache = map[string]validation{}
 )
 
-func validateCached(t tableOps, path string, fi fs.FileInfo) (int64, error) {
-	key := t.tableName() + "\x00" + path
+func validateCached(t tableOps, path string, fi fs.FileInfo) (int64, string, error) {
+	ck := t.tableName() + "\x00" + path
 	validMu.Lock()
-	v, ok := validCache[key]
+	v, ok := validCache[ck]
 	validMu.Unlock()
 	if ok && v.size == fi.Size() && v.mod.Equal(fi.ModTime()) {
-		return v.rows, v.err
+		return v.rows, v.key, v.err
 	}
-	rows, err := validateFile(t, path)
+	rows, key, err := validateFile(t, path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, err
+		return 0, "", err
 	}
 	validMu.Lock()
-	validCache[key] = validation{size: fi.Size(), mod: fi.ModTime(), rows: rows, err: err}
+	if len(validCache) > 1_000_000 {
+		clear(validCache)
+	}
+	validCache[ck] = validation{size: fi.Size(), mod: fi.ModTime(), rows: rows, key: key, err: err}
 	validMu.Unlock()
-	return rows, err
+	return rows, key, err
 }
 
 // validateFile reads path's Parquet footer and checks its schema against
-// table t. It returns the row count.
-func validateFile(t tableOps, path string) (rows int64, err error) {
+// table t. It returns the row count and a key of the file's schema.
+func validateFile(t tableOps, path string) (rows int64, key string, err error) {
 	defer func() {
 		if r := recover(); r != nil { // a corrupt footer must not take the process down
-			rows, err = 0, fmt.Errorf("corrupt Parquet footer: %v", r)
+			rows, key, err = 0, "", fmt.Errorf("corrupt Parquet footer: %v", r)
 		}
 	}()
 	if _, err := os.Stat(path); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	rd, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return 0, fmt.Errorf("not a readable Parquet file: %w", err)
+		return 0, "", fmt.Errorf("not a readable Parquet file: %w", err)
 	}
 	defer rd.Close()
 	md := rd.MetaData()
 	sc, err := pqarrow.FromParquet(md.Schema, &pqarrow.ArrowReadProperties{}, md.KeyValueMetadata())
 	if err != nil {
-		return 0, fmt.Errorf("unsupported Parquet schema: %w", err)
+		return 0, "", fmt.Errorf("unsupported Parquet schema: %w", err)
 	}
 	if err := checkSchema(t.arrowSchema(), sc); err != nil {
-		return 0, fmt.Errorf("not a %s file: %w", t.tableName(), err)
+		return 0, "", fmt.Errorf("not a %s file: %w", t.tableName(), err)
 	}
-	return md.NumRows, nil
+	var kb strings.Builder
+	for _, f := range sc.Fields() {
+		kb.WriteString(f.Name + ":" + typeFamily(f.Type) + ";")
+	}
+	return md.NumRows, kb.String(), nil
 }
 
 // checkSchema reports whether got has every field of want with a type of

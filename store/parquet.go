@@ -43,7 +43,10 @@ const tempPrefix = "."
 // writeParquet writes the batches produced by next (nil, nil at the end)
 // into dir/name atomically: a temporary file in dir, fsync, rename, fsync
 // of dir. On any error the temporary file is removed and nothing is visible.
-func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, rowGroupRows int, meta map[string]string, next func() ([]R, error)) (err error) {
+//
+// meta is called after the last batch; its entries go to the file's
+// key-value metadata.
+func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, rowGroupRows int, meta func() map[string]string, next func() ([]R, error)) (err error) {
 	if err := mkdirAllSync(dir); err != nil {
 		return err
 	}
@@ -59,17 +62,7 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 		}
 	}()
 
-	keys := make([]string, 0, len(meta))
-	for k := range meta {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	vals := make([]string, len(keys))
-	for i, k := range keys {
-		vals[i] = meta[k]
-	}
-	md := arrow.NewMetadata(keys, vals)
-	schema := arrow.NewSchema(t.schema.Fields(), &md)
+	schema := t.schema
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
@@ -112,6 +105,18 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 				fw.Close()
 				return fmt.Errorf("write %s: %w", name, err)
 			}
+		}
+	}
+	kv := meta()
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := fw.AppendKeyValueMetadata(k, kv[k]); err != nil {
+			fw.Close()
+			return fmt.Errorf("parquet metadata: %w", err)
 		}
 	}
 	if err := fw.Close(); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -19,7 +20,22 @@ const MaxResultRows = 10_000_000
 // Query runs query over the views and reads the whole result. DuckDB's
 // errors are returned unchanged inside the wrapping, so their message
 // (with the LINE marker of a syntax error) reaches the user.
+//
+// When a file listed at Open has since been compacted away, Query lists the
+// lake again, rebuilds the views and retries once.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Result, error) {
+	res, err := db.query(ctx, query, args...)
+	if err != nil && isVanishedFile(err) {
+		db.log.Debug("lake changed under the views; refreshing", "err", err)
+		if rerr := db.Refresh(ctx); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		res, err = db.query(ctx, query, args...)
+	}
+	return res, err
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*Result, error) {
 	rows, err := db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -94,7 +94,7 @@ func boolCol[R any](name, desc string, f func(*R) *bool) colDef[R] {
 		put:    func(b array.Builder, r *R) { b.(*array.BooleanBuilder).Append(*f(r)) },
 		set: func(r *R, v any) error {
 			x, ok := v.(bool)
-			if !ok {
+			if !ok && v != nil {
 				return fmt.Errorf("want BOOLEAN, got %T", v)
 			}
 			*f(r) = x
@@ -112,7 +112,7 @@ func timeCol[R any](name, desc string, f func(*R) *time.Time) colDef[R] {
 		},
 		set: func(r *R, v any) error {
 			x, ok := v.(time.Time)
-			if !ok {
+			if !ok && v != nil {
 				return fmt.Errorf("want TIMESTAMPTZ, got %T", v)
 			}
 			*f(r) = x.UTC()
@@ -219,6 +219,8 @@ func setString(p *string, v any) error {
 
 func setFloat(p *float64, v any) error {
 	switch x := v.(type) {
+	case nil: // a column missing from an older file
+		*p = 0
 	case float64:
 		*p = x
 	case float32:
@@ -231,6 +233,8 @@ func setFloat(p *float64, v any) error {
 
 func setInt(p *int, v any) error {
 	switch x := v.(type) {
+	case nil:
+		*p = 0
 	case int32:
 		*p = int(x)
 	case int64:

@@ -305,7 +305,7 @@ func (b *partBuf[R]) dates() []string {
 
 func (b *partBuf[R]) write(ctx context.Context, dir, file, date string, opts WriterOptions) (int, error) {
 	rows := b.parts[date]
-	meta := fileMeta(b.t, rows, opts.RunID)
+	meta := func() map[string]string { return fileMeta(b.t, rows, opts.RunID) }
 	done := false
 	err := writeParquet(ctx, b.t, dir, file, opts.RowGroupRows, meta, func() ([]R, error) {
 		if done {
