@@ -37,16 +37,19 @@ type DTMFOptions struct {
 	// music, whose energy spreads over many frequencies. Default 0.75
 	// (equal tones in white noise reach it at about 2 dB S/N re each tone).
 	MinEnergyShare float64 `yaml:"min_energy_share"`
-	// MinWeakEnergyShare and WeakMaxFreqDev admit tones over a loud
-	// background (an acoustic capture, a talker over the keypad): a window
-	// whose tones carry at least MinWeakEnergyShare of its energy still
-	// counts when both tones are within WeakMaxFreqDev of nominal, but a
-	// tone made of such windows needs four consecutive ones instead of
-	// three. Speech harmonics seldom sit that close to two DTMF frequencies
-	// for that long. Defaults 0.45 and 0.008 (0.8 %). Set
-	// MinWeakEnergyShare equal to MinEnergyShare to disable.
+	// MinWeakEnergyShare, WeakMaxFreqDev and WeakMaxFreqSpread admit
+	// tones over a loud background (an acoustic capture, a talker over the
+	// keypad). A window whose tones carry at least MinWeakEnergyShare of
+	// its energy (but less than MinEnergyShare) still counts when both
+	// tones are within WeakMaxFreqDev of nominal; a tone that relies on
+	// such windows needs four consecutive ones, over which each tone's
+	// measured frequency varies by at most WeakMaxFreqSpread (a keypad's
+	// oscillator is steady; speech harmonics drift). Defaults 0.45, 0.008
+	// (0.8 %) and 0.003 (0.3 %). Set MinWeakEnergyShare equal to
+	// MinEnergyShare to disable.
 	MinWeakEnergyShare float64 `yaml:"min_weak_energy_share"`
 	WeakMaxFreqDev     float64 `yaml:"weak_max_freq_dev"`
+	WeakMaxFreqSpread  float64 `yaml:"weak_max_freq_spread"`
 	// MinGroupPurityDB: within each group (low, high) the tone found must
 	// be this much stronger than each of the group's other three
 	// frequencies. Default 8 dB (as SpanDSP and Asterisk).
@@ -78,6 +81,7 @@ func DefaultDTMFOptions() DTMFOptions {
 		MinEnergyShare:         0.75,
 		MinWeakEnergyShare:     0.45,
 		WeakMaxFreqDev:         0.008,
+		WeakMaxFreqSpread:      0.003,
 		MinGroupPurityDB:       8,
 		MinToneS:               0.040,
 		RejectToneS:            0.023,
@@ -101,6 +105,8 @@ func (o DTMFOptions) validate() error {
 		return fmt.Errorf("min_weak_energy_share %g: want 0…min_energy_share (%g)", o.MinWeakEnergyShare, o.MinEnergyShare)
 	case !(o.WeakMaxFreqDev >= 0 && o.WeakMaxFreqDev <= o.FreqReject):
 		return fmt.Errorf("weak_max_freq_dev %g: want 0…freq_reject (%g)", o.WeakMaxFreqDev, o.FreqReject)
+	case !(o.WeakMaxFreqSpread >= 0 && o.WeakMaxFreqSpread <= 2*o.FreqReject):
+		return fmt.Errorf("weak_max_freq_spread %g: want 0…2·freq_reject", o.WeakMaxFreqSpread)
 	case !(o.MinGroupPurityDB >= 0):
 		return fmt.Errorf("min_group_purity_db %g: want ≥ 0", o.MinGroupPurityDB)
 	case !(o.RejectToneS >= 0 && o.RejectToneS < o.MinToneS && o.MinToneS <= 1):
@@ -195,17 +201,20 @@ type DTMFDetector struct {
 	// (a ring); the level is the mean over those near the strongest.
 	amps          [dtmfRing][2]float64
 	nAmps         int
-	run, maxRun   int   // consecutive recognising windows (strong or weak)
-	runS, maxRunS int   // consecutive strong ones
-	onset         int64 // first block of the tone
-	onsetFrac     float64
-	lastOn        int64
-	offCount      int
-	otherDigit    byte
-	otherRun      int
-	scanFloor     int64 // blocks ≤ scanFloor belong to the previous tone
-	tones         []Tone
-	flushed       bool
+	run           int  // consecutive recognising windows (strong or weak)
+	runS, maxRunS int  // consecutive strong ones
+	weakOK        bool // dtmfMinRunWeak consecutive windows with steady frequencies
+	// offs holds the frequency offsets of the run's last windows.
+	offs       [dtmfMinRunWeak][2]float64
+	onset      int64 // first block of the tone
+	onsetFrac  float64
+	lastOn     int64
+	offCount   int
+	otherDigit byte
+	otherRun   int
+	scanFloor  int64 // blocks ≤ scanFloor belong to the previous tone
+	tones      []Tone
+	flushed    bool
 }
 
 // NewDTMFDetector returns a detector for a channel sampled at sampleRate Hz
@@ -311,6 +320,7 @@ type dtmfHit struct {
 	row, col   int     // frequency indices 0…3 and 4…7
 	magR, magC float64 // mean block magnitude of each tone at its measured frequency
 	ampR, ampC float64 // peak amplitude (full scale) of each tone
+	offR, offC float64 // measured relative frequency offsets
 }
 
 // window examines the dtmfWindowBlocks blocks ending with block k.
@@ -391,10 +401,11 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	// both sit within WeakMaxFreqDev of nominal.
 	tones := nWin * (ampR*ampR + ampC*ampC) / 2
 	strong := tones >= d.opts.MinEnergyShare*e
-	if !strong && (tones < d.opts.MinWeakEnergyShare*e || offR > d.opts.WeakMaxFreqDev || offC > d.opts.WeakMaxFreqDev) {
+	if !strong && (tones < d.opts.MinWeakEnergyShare*e || math.Abs(offR) > d.opts.WeakMaxFreqDev || math.Abs(offC) > d.opts.WeakMaxFreqDev) {
 		return dtmfHit{}
 	}
-	return dtmfHit{ok: true, strong: strong, digit: dtmfDigits[row][col-4], row: row, col: col, magR: magR, magC: magC, ampR: ampR, ampC: ampC}
+	return dtmfHit{ok: true, strong: strong, digit: dtmfDigits[row][col-4], row: row, col: col,
+		magR: magR, magC: magC, ampR: ampR, ampC: ampC, offR: offR, offC: offC}
 }
 
 // measure estimates the frequency of the dominant component near filter f
@@ -439,7 +450,7 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 		r *= u
 	}
 	mag = cmplx.Abs(s) / W
-	off = math.Abs(df) / dtmfFreqs[f]
+	off = df / dtmfFreqs[f]
 	// A block of L samples of a tone of amplitude A, offset by δ rad/sample
 	// from the filter, has magnitude A/2·|sin(δL/2)/sin(δ/2)|.
 	dl := th / float64(d.blockN)
@@ -475,7 +486,7 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 	}
 	if h.ok && h.digit == d.digit {
 		d.run++
-		d.maxRun = max(d.maxRun, d.run)
+		d.pushOffsets(h)
 		if h.strong {
 			d.runS++
 			d.maxRunS = max(d.maxRunS, d.runS)
@@ -531,6 +542,26 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 	}
 }
 
+// pushOffsets records the frequency offsets of the run's latest window and
+// checks the weak-recognition rule: dtmfMinRunWeak consecutive windows whose
+// measured frequencies stay within WeakMaxFreqSpread.
+func (d *DTMFDetector) pushOffsets(h dtmfHit) {
+	d.offs[(d.run-1)%dtmfMinRunWeak] = [2]float64{h.offR, h.offC}
+	if d.run < dtmfMinRunWeak || d.weakOK {
+		return
+	}
+	for i := range 2 {
+		lo, hi := d.offs[0][i], d.offs[0][i]
+		for _, o := range d.offs[1:] {
+			lo, hi = min(lo, o[i]), max(hi, o[i])
+		}
+		if hi-lo > d.opts.WeakMaxFreqSpread {
+			return
+		}
+	}
+	d.weakOK = true
+}
+
 // begin starts a candidate tone from a recognising window ending at block k.
 func (d *DTMFDetector) begin(k int64, h dtmfHit) {
 	d.active = true
@@ -538,7 +569,9 @@ func (d *DTMFDetector) begin(k int64, h dtmfHit) {
 	d.refR, d.refC = h.magR, h.magC
 	d.amps[0] = [2]float64{h.ampR, h.ampC}
 	d.nAmps = 1
-	d.run, d.maxRun = 1, 1
+	d.run = 1
+	d.weakOK = false
+	d.pushOffsets(h)
 	d.runS, d.maxRunS = 0, 0
 	if h.strong {
 		d.runS, d.maxRunS = 1, 1
@@ -606,7 +639,7 @@ func (d *DTMFDetector) finish(k int64) {
 	}
 	start = max(start, 0)
 	d.scanFloor = last
-	if (d.maxRunS < dtmfMinRun && d.maxRun < dtmfMinRunWeak) || end-start < d.minDur {
+	if (d.maxRunS < dtmfMinRun && !d.weakOK) || end-start < d.minDur {
 		return
 	}
 	// Windows that straddle an edge or a dropout read low: average the

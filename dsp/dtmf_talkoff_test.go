@@ -47,8 +47,8 @@ func dtmfReadWAV(tb testing.TB, path string) (chans [][]float32, fs int) {
 
 // dtmfDebianSounds lists the WAVs of the Debian packages used as talk-off
 // material: asterisk-core-sounds-en-wav (speech; the en link may be absent,
-// the files are under en_US_f_Allison), asterisk-core-sounds-it-wav when
-// installed, and asterisk-moh-opsound-wav (music).
+// the files are under en_US_f_Allison), the other languages' prompt
+// packages when installed, and asterisk-moh-opsound-wav (music).
 func dtmfDebianSounds(tb testing.TB) (speech, music []string) {
 	tb.Helper()
 	walk := func(dir string) []string {
@@ -62,23 +62,30 @@ func dtmfDebianSounds(tb testing.TB) (speech, music []string) {
 		return out
 	}
 	seen := map[string]bool{}
-	for _, dir := range []string{"/usr/share/asterisk/sounds/en", "/usr/share/asterisk/sounds/en_US_f_Allison", "/usr/share/asterisk/sounds/it", "/usr/share/asterisk/sounds/it_IT_m_Carlo"} {
-		for _, p := range walk(dir) {
-			if rp, err := filepath.EvalSymlinks(p); err == nil && !seen[rp] {
-				seen[rp] = true
-				speech = append(speech, p)
-			}
+	hasEn := false
+	// Every installed language (en_US_f_Allison from
+	// asterisk-core-sounds-en-wav; it/fr/es when those packages are
+	// installed too), each file once even where "en" is a symlink.
+	for _, p := range walk("/usr/share/asterisk/sounds") {
+		if rp, err := filepath.EvalSymlinks(p); err == nil && !seen[rp] {
+			seen[rp] = true
+			speech = append(speech, p)
+			hasEn = hasEn || strings.Contains(rp, "/en")
 		}
 	}
-	if len(speech) == 0 {
+	if !hasEn {
 		// Other layouts: ask dpkg where the package put its files.
 		if out, err := exec.Command("dpkg", "-L", "asterisk-core-sounds-en-wav").Output(); err == nil {
 			for _, l := range strings.Split(string(out), "\n") {
-				if strings.HasSuffix(l, ".wav") {
+				if strings.HasSuffix(l, ".wav") && !seen[l] {
 					speech = append(speech, l)
+					hasEn = true
 				}
 			}
 		}
+	}
+	if !hasEn {
+		speech = nil // the English prompts are the required material
 	}
 	music = walk("/usr/share/asterisk/moh")
 	if len(music) == 0 {
