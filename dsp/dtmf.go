@@ -12,8 +12,8 @@ import (
 // value (frequency, duration, pause), the detector decides at the midpoint of
 // the two, which leaves room for measurement error on both sides.
 type DTMFOptions struct {
-	// FreqAccept is the relative frequency offset every tone within which
-	// must be accepted. Default 0.015 (±1.5 %).
+	// FreqAccept is the relative frequency offset up to which tones must
+	// be accepted. Default 0.015 (±1.5 %).
 	FreqAccept float64 `yaml:"freq_accept"`
 	// FreqReject is the relative frequency offset at or beyond which a tone
 	// must be rejected. Default 0.035 (±3.5 %). The decision threshold is
@@ -93,8 +93,10 @@ func DefaultDTMFOptions() DTMFOptions {
 // validate reports the first option out of range.
 func (o DTMFOptions) validate() error {
 	switch {
-	case !(o.FreqAccept > 0 && o.FreqAccept < o.FreqReject && o.FreqReject <= 0.2):
-		return fmt.Errorf("freq_accept %g and freq_reject %g: want 0 < accept < reject ≤ 0.2", o.FreqAccept, o.FreqReject)
+	case !(o.FreqAccept > 0 && o.FreqAccept < o.FreqReject && o.FreqAccept+o.FreqReject <= 0.1):
+		// Beyond a 5 % decision threshold the low group's filters (10 %
+		// apart) would claim each other's tones.
+		return fmt.Errorf("freq_accept %g and freq_reject %g: want 0 < accept < reject, accept+reject ≤ 0.1", o.FreqAccept, o.FreqReject)
 	case !(o.MaxTwistHighWeakerDB >= 0 && o.MaxTwistHighStrongerDB >= 0):
 		return fmt.Errorf("twist limits %g/%g dB: want ≥ 0", o.MaxTwistHighWeakerDB, o.MaxTwistHighStrongerDB)
 	case !(o.MinLevelDBm0 <= 3.14 && o.MinLevelDBm0 > -120):
@@ -158,17 +160,25 @@ const (
 //
 // How it decides: eight Goertzel filters (the Q.23 frequencies) run over
 // 5 ms blocks whose outputs share one phase reference. Every 5 ms the last
-// 30 ms window is examined: the strongest frequency of each group must beat
-// the group's other three by MinGroupPurityDB; each tone's true frequency,
-// measured from the phase advance between blocks, must lie within the
-// frequency tolerance; each tone's level (measured at that frequency, so an
-// offset tone is not under-read) must reach MinLevelDBm0; the twist must be
-// within limits; and the two tones must carry MinEnergyShare of the window's
-// energy. Three consecutive recognising windows make a tone. The tone's
-// extent then follows the 5 ms envelope at its two frequencies, which
-// bridges dropouts shorter than the bridging limit and places the start and
-// end at the true edges, refined to a fraction of a block from the partial
-// block magnitudes (not at the moment the digit was recognised).
+// 30 ms window is examined. Each filter measures the true frequency of the
+// component near it from the phase advance between blocks; a group's tone is
+// the filter whose component lies within the frequency tolerance (the
+// midpoint of FreqAccept and FreqReject) of its own frequency. The tone,
+// measured coherently at that frequency (so an offset tone is not
+// under-read), must beat the group's other three filters by
+// MinGroupPurityDB and reach MinLevelDBm0; the twist must be within limits;
+// and the two tones must carry MinEnergyShare of the window's energy (a
+// strong recognition) or MinWeakEnergyShare with both tones close to nominal
+// (a weak one). Three consecutive strong recognitions, or four consecutive
+// ones of either kind with steady frequencies, make a tone. The tone's
+// extent then follows the 5 ms envelope at its two frequencies: dropouts
+// shorter than the bridging limit are bridged, tones shorter than the
+// duration limit dropped, and the start and end placed at the true edges,
+// refined within a block from the partial-block magnitudes (not at the
+// moment the digit was recognised). The level is measured over the windows
+// that lie fully inside the tone.
+//
+// Samples that are NaN or infinite make their 5 ms block count as silence.
 type DTMFDetector struct {
 	opts    DTMFOptions
 	fs      float64
@@ -303,6 +313,10 @@ func (d *DTMFDetector) endBlock() {
 	i := k & (dtmfRing - 1)
 	d.bank.finishBlock(&d.ringC[i])
 	d.ringE[i] = d.energy
+	if !(d.energy <= math.MaxFloat64) { // NaN or ±Inf in the block
+		d.ringC[i] = [goertzelMaxFreqs]complex128{}
+		d.ringE[i] = 0
+	}
 	d.energy = 0
 	d.pos = 0
 	d.blk++

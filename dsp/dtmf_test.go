@@ -670,3 +670,62 @@ func dtmfDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// TestDTMFHostileInput: NaN, infinities, huge values, DC, clipping square
+// waves and white noise give no digits and do not poison what follows.
+func TestDTMFHostileInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	n := 8000
+	junk := map[string][]float32{}
+	nan := make([]float32, n)
+	for i := range nan {
+		switch i % 3 {
+		case 0:
+			nan[i] = float32(math.NaN())
+		case 1:
+			nan[i] = float32(math.Inf(1))
+		default:
+			nan[i] = 3e38
+		}
+	}
+	junk["nan-inf-huge"] = nan
+	dc := make([]float32, n)
+	square := make([]float32, n)
+	noise := make([]float32, n)
+	for i := range dc {
+		dc[i] = 0.9
+		if (i/4)%2 == 0 { // 1 kHz square wave at full scale
+			square[i] = 1
+		} else {
+			square[i] = -1
+		}
+		noise[i] = float32(min(max(rng.NormFloat64()*0.3, -1), 0.99))
+	}
+	junk["dc"], junk["square"], junk["white noise"] = dc, square, noise
+	for name, x := range junk {
+		for _, fs := range dtmfRates {
+			specs, total := dtmfSeq("159D", 4, 0.05, 0.05, 0.1, -10)
+			tail := dtmfF32(dtmfSynth(t, fs, total, specs, rng))
+			in := append(append([]float32(nil), x...), tail...)
+			got := dtmfRun(t, fs, in, DefaultDTMFOptions())
+			if dtmfDigitsOf(got) != "159D" {
+				t.Errorf("%s at %d Hz, then 159D: got %q", name, fs, dtmfDigitsOf(got))
+			}
+		}
+	}
+}
+
+// TestDTMFBackToBack: digits with no pause at all (outside Q.24, which
+// requires 40 ms) are still each reported once.
+func TestDTMFBackToBack(t *testing.T) {
+	for _, fs := range dtmfRates {
+		rng := rand.New(rand.NewPCG(13, uint64(fs)))
+		specs, total := dtmfSeq("1597*#", 6, 0.06, 0, 0.1, -10)
+		got := dtmfRun(t, fs, dtmfF32(dtmfSynth(t, fs, total, specs, rng)), DefaultDTMFOptions())
+		if dtmfDigitsOf(got) != "1597*#" {
+			t.Errorf("%d Hz: %q, want \"1597*#\"", fs, dtmfDigitsOf(got))
+		}
+		s := dtmfMatch(specs, got)
+		t.Logf("%d Hz back-to-back: median |start error| %.1f ms, |end error| %.1f ms", fs, 1e3*dtmfQuantile(s.startErr, 0.5), 1e3*dtmfQuantile(s.endErr, 0.5))
+	}
+}
