@@ -151,6 +151,9 @@ const (
 	// dtmfNoiseFrac: occupancy fractions below this are taken as noise
 	// when refining edges.
 	dtmfNoiseFrac = 0.2
+	// dtmfRefHits is how many recent recognitions set a tone's steady
+	// magnitude (60 ms: more than any bridged dropout disturbs).
+	dtmfRefHits = 12
 	// dtmfDBm0Offset: a full-scale sine is +3.14 dBm0 (G.711 convention).
 	dtmfDBm0Offset = 3.14
 )
@@ -210,6 +213,7 @@ type DTMFDetector struct {
 	// amps holds the tone amplitudes (FS) of the last recognising windows
 	// (a ring); the level is the mean over those near the strongest.
 	amps          [dtmfRing][2]float64
+	mags          [dtmfRing][2]float64 // the windows' block magnitudes, as amps
 	nAmps         int
 	run           int  // consecutive recognising windows (strong or weak)
 	runS, maxRunS int  // consecutive strong ones
@@ -508,15 +512,20 @@ func (d *DTMFDetector) step(k int64, h dtmfHit) {
 			d.runS = 0
 		}
 		d.otherRun = 0
-		grew := false
-		if h.magR > d.refR {
-			d.refR, grew = h.magR, true
-		}
-		if h.magC > d.refC {
-			d.refC, grew = h.magC, true
-		}
 		d.amps[d.nAmps%dtmfRing] = [2]float64{h.ampR, h.ampC}
+		d.mags[d.nAmps%dtmfRing] = [2]float64{h.magR, h.magC}
 		d.nAmps++
+		// The steady magnitudes are the largest of the recent
+		// recognitions: they follow a slowly drifting level, and the
+		// windows that straddle a dropout (at most dtmfRefHits of them)
+		// cannot pull them down.
+		var r, c float64
+		for i := max(0, d.nAmps-dtmfRefHits); i < d.nAmps; i++ {
+			m := d.mags[i%dtmfRing]
+			r, c = max(r, m[0]), max(c, m[1])
+		}
+		grew := r > d.refR || c > d.refC
+		d.refR, d.refC = r, c
 		if grew && k-d.onset < dtmfRing-2 {
 			// The steady magnitude grew: re-place the onset near where it
 			// was (never across a dropout later in the tone).
@@ -582,6 +591,7 @@ func (d *DTMFDetector) begin(k int64, h dtmfHit) {
 	d.digit, d.row, d.col = h.digit, h.row, h.col
 	d.refR, d.refC = h.magR, h.magC
 	d.amps[0] = [2]float64{h.ampR, h.ampC}
+	d.mags[0] = [2]float64{h.magR, h.magC}
 	d.nAmps = 1
 	d.run = 1
 	d.weakOK = false

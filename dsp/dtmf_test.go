@@ -729,3 +729,26 @@ func TestDTMFBackToBack(t *testing.T) {
 		t.Logf("%d Hz back-to-back: median |start error| %.1f ms, |end error| %.1f ms", fs, 1e3*dtmfQuantile(s.startErr, 0.5), 1e3*dtmfQuantile(s.endErr, 0.5))
 	}
 }
+
+// TestDTMFLongTone: a digit held for 2 s (longer than the detector's
+// look-back) is one tone with both edges right, also when its level fades
+// by 12 dB and there is noise.
+func TestDTMFLongTone(t *testing.T) {
+	for _, fs := range dtmfRates {
+		rng := rand.New(rand.NewPCG(17, uint64(fs)))
+		spec := []dtmfSpec{{digit: '0', start: 0.3, dur: 2.0, lowDBm0: -12, highDBm0: -14}}
+		x := dtmfSynth(t, fs, 2.6, spec, rng)
+		n0, n1 := int(0.3*float64(fs)), int(2.3*float64(fs))
+		for i := n0; i < n1; i++ { // fade by 12 dB across the tone
+			x[i] *= math.Pow(10, -12.0/20*float64(i-n0)/float64(n1-n0))
+		}
+		dtmfAddNoise(x, fs, 300, 3400, dtmfAmp(-30)/math.Sqrt2, rng)
+		got := dtmfRun(t, fs, dtmfF32(x), DefaultDTMFOptions())
+		if len(got) != 1 || got[0].Digit != '0' {
+			t.Fatalf("%d Hz: %+v, want one '0'", fs, got)
+		}
+		if math.Abs(got[0].Start-0.3) > 0.005 || math.Abs(got[0].End-2.3) > 0.005 {
+			t.Errorf("%d Hz: edges %.4f–%.4f, want 0.3–2.3", fs, got[0].Start, got[0].End)
+		}
+	}
+}
