@@ -26,6 +26,7 @@ func newRoot(g *cli.Globals) *cobra.Command {
 	root.AddCommand(newSchemaCmd(g))
 	root.AddCommand(newCompactCmd(g))
 	root.AddCommand(newQACmd(g))
+	root.AddCommand(newHTMLCmd(g))
 	// "report" alone is "report calls" with its defaults.
 	root.Args = cli.Args(cobra.NoArgs)
 	root.RunE = calls.RunE
