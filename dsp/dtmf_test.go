@@ -521,7 +521,9 @@ func TestResolveDTMFLeaks(t *testing.T) {
 // TestDTMFProcessAllocs: Process allocates nothing in steady state.
 func TestDTMFProcessAllocs(t *testing.T) {
 	for _, fs := range dtmfRates {
-		d, err := NewDTMFDetector(fs, DefaultDTMFOptions())
+		opts := DefaultDTMFOptions()
+		opts.DialToneFilter = fs == 16000 // cover the filtered path too
+		d, err := NewDTMFDetector(fs, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -704,12 +706,16 @@ func TestDTMFHostileInput(t *testing.T) {
 	junk["dc"], junk["square"], junk["white noise"] = dc, square, noise
 	for name, x := range junk {
 		for _, fs := range dtmfRates {
-			specs, total := dtmfSeq("159D", 4, 0.05, 0.05, 0.1, -10)
-			tail := dtmfF32(dtmfSynth(t, fs, total, specs, rng))
-			in := append(append([]float32(nil), x...), tail...)
-			got := dtmfRun(t, fs, in, DefaultDTMFOptions())
-			if dtmfDigitsOf(got) != "159D" {
-				t.Errorf("%s at %d Hz, then 159D: got %q", name, fs, dtmfDigitsOf(got))
+			for _, filt := range []bool{false, true} {
+				opts := DefaultDTMFOptions()
+				opts.DialToneFilter = filt
+				specs, total := dtmfSeq("159D", 4, 0.05, 0.05, 0.1, -10)
+				tail := dtmfF32(dtmfSynth(t, fs, total, specs, rng))
+				in := append(append([]float32(nil), x...), tail...)
+				got := dtmfRun(t, fs, in, opts)
+				if dtmfDigitsOf(got) != "159D" {
+					t.Errorf("%s at %d Hz (dial-tone filter %v), then 159D: got %q", name, fs, filt, dtmfDigitsOf(got))
+				}
 			}
 		}
 	}
