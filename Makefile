@@ -38,7 +38,7 @@ unit:
 	$(GO) test -count=1 -timeout 20m ./...
 
 race:
-	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -timeout 20m $(RACE_PKGS); fi
+	@if [ -n "$(RACE_PKGS)" ]; then $(GO) test -count=1 -race -short -timeout 20m $(RACE_PKGS); fi
 
 test-short:
 	$(GO) test -short ./...
