@@ -25,40 +25,61 @@ const qaAnchorPrefix = "#call-"
 // sevRankSQL ranks a severity column: critical 3, warning 2, info 1.
 const sevRankSQL = `CASE %s WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 ELSE 0 END`
 
-const qaSummaryQuery = `SELECT count(*) AS calls,
-	count(*) FILTER (WHERE len(c.qa_flags) > 0) AS flagged,
-	avg(c.qa_score) AS mean_score, min(c.qa_score) AS min_score
+// The report reads the latest-wins views once into two temporary tables
+// (the views recompute "latest" on every query): qa_calls, the selected
+// calls, and qa_sel, their flags — the qa_flags rows of exactly the
+// analysis the calls view shows, as store's views define them.
+const (
+	qaCallsTable = `CREATE OR REPLACE TEMP TABLE qa_calls AS
+SELECT c.recording_id, c.analyzed_at, c.generation, c.start_time, c.qa_score, len(c.qa_flags) AS n_flags
 FROM calls c {{where}}`
+	qaSelTable = `CREATE OR REPLACE TEMP TABLE qa_sel AS
+SELECT f.recording_id, f.flag, f.severity, {{rank f.severity}} AS r, f.start_s
+FROM raw.qa_flags f JOIN qa_calls c
+	ON f.recording_id = c.recording_id AND f.analyzed_at = c.analyzed_at AND f.generation = c.generation`
 
-const qaFlagsQuery = `SELECT f.severity, f.flag,
-	count(DISTINCT f.recording_id) AS calls,
-	round(100.0 * count(DISTINCT f.recording_id) / greatest(CAST(? AS BIGINT), 1), 1) AS pct_calls,
+	qaSummaryQuery = `SELECT count(*), count(*) FILTER (WHERE n_flags > 0), avg(qa_score), min(qa_score) FROM qa_calls`
+
+	qaFlagsQuery = `SELECT severity, flag,
+	count(DISTINCT recording_id) AS calls,
+	round(100.0 * count(DISTINCT recording_id) / greatest(CAST(? AS BIGINT), 1), 1) AS pct_calls,
 	count(*) AS raised
-FROM qa_flags f JOIN calls c ON f.recording_id = c.recording_id {{where}}
-GROUP BY f.severity, f.flag
-ORDER BY {{rank f.severity}} DESC, calls DESC, raised DESC, f.flag`
+FROM qa_sel
+GROUP BY severity, flag, r
+ORDER BY r DESC, calls DESC, raised DESC, flag`
 
-const qaGateQuery = `SELECT count(*) AS raised, count(DISTINCT f.recording_id) AS calls
-FROM qa_flags f JOIN calls c ON f.recording_id = c.recording_id
-{{where}} {{and}} {{rank f.severity}} >= ?`
+	qaGateQuery = `SELECT count(*), count(DISTINCT recording_id) FROM qa_sel WHERE r >= ?`
 
-// The worst calls: lowest score first; severity is the highest raised and
-// review_s the earliest flagged moment at that severity.
-const qaWorstQuery = `WITH s AS (
-	SELECT recording_id, max({{rank severity}}) AS r FROM qa_flags GROUP BY recording_id
+	// The worst calls: lowest score first, then highest severity; for
+	// those only, flags lists the names raised (highest severity first, as
+	// calls.qa_flags) and review_s the earliest flagged moment at the
+	// highest severity.
+	qaWorstQuery = `WITH sev AS (
+	SELECT recording_id, max(r) AS r FROM qa_sel GROUP BY recording_id
+), top AS (
+	SELECT c.recording_id, c.qa_score, c.start_time, s.r
+	FROM qa_calls c LEFT JOIN sev s ON s.recording_id = c.recording_id
+	WHERE c.qa_score < 100 OR c.n_flags > 0
+	ORDER BY c.qa_score, s.r DESC NULLS LAST, c.start_time, c.recording_id
+	LIMIT ?
+), per AS (
+	SELECT q.recording_id, q.flag, max(q.r) AS r
+	FROM qa_sel q SEMI JOIN top t ON q.recording_id = t.recording_id
+	GROUP BY q.recording_id, q.flag
+), agg AS (
+	SELECT recording_id, list(flag ORDER BY r DESC, flag) AS flags FROM per GROUP BY recording_id
 ), m AS (
-	SELECT f.recording_id, min(f.start_s) AS review_s
-	FROM qa_flags f JOIN s ON f.recording_id = s.recording_id AND {{rank f.severity}} = s.r
-	GROUP BY f.recording_id
+	SELECT q.recording_id, min(q.start_s) AS review_s
+	FROM qa_sel q JOIN top t ON q.recording_id = t.recording_id AND q.r = t.r
+	GROUP BY q.recording_id
 )
-SELECT c.qa_score, c.recording_id, c.start_time,
-	CASE s.r WHEN 3 THEN 'critical' WHEN 2 THEN 'warning' WHEN 1 THEN 'info' END AS severity,
-	c.qa_flags AS flags, round(m.review_s, 2) AS review_s,
-	? || '` + qaAnchorPrefix + `' || c.recording_id AS link
-FROM calls c LEFT JOIN s ON s.recording_id = c.recording_id LEFT JOIN m ON m.recording_id = c.recording_id
-{{where}} {{and}} (c.qa_score < 100 OR len(c.qa_flags) > 0)
-ORDER BY c.qa_score, s.r DESC NULLS LAST, c.start_time, c.recording_id
-LIMIT ?`
+SELECT t.qa_score, t.recording_id, t.start_time,
+	CASE t.r WHEN 3 THEN 'critical' WHEN 2 THEN 'warning' WHEN 1 THEN 'info' END AS severity,
+	coalesce(a.flags, CAST([] AS VARCHAR[])) AS flags, round(m.review_s, 2) AS review_s,
+	? || '` + qaAnchorPrefix + `' || t.recording_id AS link
+FROM top t LEFT JOIN agg a ON a.recording_id = t.recording_id LEFT JOIN m ON m.recording_id = t.recording_id
+ORDER BY t.qa_score, t.r DESC NULLS LAST, t.start_time, t.recording_id`
+)
 
 // qaFilter selects calls: the WHERE clause over calls c and its arguments.
 type qaFilter struct {
@@ -68,17 +89,12 @@ type qaFilter struct {
 }
 
 func (f qaFilter) sql(q string) string {
-	w, and := "", "WHERE"
+	w := ""
 	if len(f.where) > 0 {
 		w = "WHERE " + strings.Join(f.where, " AND ")
-		and = "AND"
 	}
 	q = strings.ReplaceAll(q, "{{where}}", w)
-	q = strings.ReplaceAll(q, "{{and}}", and)
-	for _, col := range []string{"f.severity", "severity"} {
-		q = strings.ReplaceAll(q, "{{rank "+col+"}}", fmt.Sprintf(sevRankSQL, col))
-	}
-	return q
+	return strings.ReplaceAll(q, "{{rank f.severity}}", fmt.Sprintf(sevRankSQL, "f.severity"))
 }
 
 func newQAFilter(date, since string, now time.Time) (qaFilter, error) {
@@ -205,25 +221,27 @@ calls, or one of them with --only.`,
 
 // runQA runs the queries of the report.
 func runQA(ctx context.Context, db *store.DB, f qaFilter, failOn string, worst int, link string) (*qaReport, error) {
+	// Temporary tables belong to one connection: keep the pool at one.
+	db.SQL().SetMaxOpenConns(1)
+	if _, err := db.SQL().ExecContext(ctx, f.sql(qaCallsTable), f.args...); err != nil {
+		return nil, fmt.Errorf("qa: select calls: %w", err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, f.sql(qaSelTable)); err != nil {
+		return nil, fmt.Errorf("qa: select flags: %w", err)
+	}
 	rep := &qaReport{Selection: f.label, FailOn: failOn}
-	row := db.SQL().QueryRowContext(ctx, f.sql(qaSummaryQuery), f.args...)
-	var mean, low *float64
-	if err := row.Scan(&rep.Calls, &rep.FlaggedCalls, &mean, &low); err != nil {
+	if err := db.SQL().QueryRowContext(ctx, qaSummaryQuery).Scan(&rep.Calls, &rep.FlaggedCalls, &rep.MeanScore, &rep.MinScore); err != nil {
 		return nil, fmt.Errorf("qa summary: %w", err)
 	}
-	rep.MeanScore, rep.MinScore = mean, low
 	var err error
-	if rep.flags, err = db.Query(ctx, f.sql(qaFlagsQuery), append([]any{rep.Calls}, f.args...)...); err != nil {
+	if rep.flags, err = db.Query(ctx, qaFlagsQuery, rep.Calls); err != nil {
 		return nil, fmt.Errorf("qa flag counts: %w", err)
 	}
-	wargs := append(append([]any{link}, f.args...), worst)
-	if rep.worst, err = db.Query(ctx, f.sql(qaWorstQuery), wargs...); err != nil {
+	if rep.worst, err = db.Query(ctx, qaWorstQuery, worst, link); err != nil {
 		return nil, fmt.Errorf("qa worst calls: %w", err)
 	}
 	if failOn != "" {
-		gargs := append(append([]any{}, f.args...), quality.SeverityRank(failOn))
-		row := db.SQL().QueryRowContext(ctx, f.sql(qaGateQuery), gargs...)
-		if err := row.Scan(&rep.GateFlags, &rep.GateCalls); err != nil {
+		if err := db.SQL().QueryRowContext(ctx, qaGateQuery, quality.SeverityRank(failOn)).Scan(&rep.GateFlags, &rep.GateCalls); err != nil {
 			return nil, fmt.Errorf("qa gate: %w", err)
 		}
 		rep.Failed = rep.GateFlags > 0

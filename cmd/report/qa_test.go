@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,4 +291,50 @@ func TestReportQAEmptyAndSince(t *testing.T) {
 	if code != 1 {
 		t.Errorf("--since 4d: exit %d, want 1", code)
 	}
+}
+
+// BenchmarkReportQA100k measures `report qa --fail-on critical` over a
+// lake of 100,000 calls (design target: a QA summary over 100k calls in
+// under 1 s). The lake is written once with store.Writer.
+func BenchmarkReportQA100k(b *testing.B) {
+	const n = 100_000
+	root := b.TempDir()
+	w, err := store.NewWriter(root, store.WriterOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	names := []string{quality.FlagDeadAir, quality.FlagOvertalk, quality.FlagLowSNR, quality.FlagDTMFCaptured, quality.FlagTalkRatio, quality.FlagOneWayAudio}
+	sevs := []string{quality.SeverityWarning, quality.SeverityWarning, quality.SeverityWarning, quality.SeverityCritical, quality.SeverityInfo, quality.SeverityCritical}
+	analyzed := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
+	for i := range n {
+		start := qaDay.Add(time.Duration(i%(30*24*60)) * time.Minute)
+		rec := &store.Recording{Call: store.Call{RecordingID: "rec-" + strconv.Itoa(i), StartTime: start, EndTime: start.Add(5 * time.Minute),
+			RecordedS: 300, Channels: 2, SampleRate: 16000, QAScore: 100, AnalyzedAt: analyzed, MetricsVersion: "1", AnalyzerVersion: "bench"}}
+		for k := 0; k < i%4; k++ {
+			j := (i/4 + k) % len(names)
+			rec.Call.QAFlags = append(rec.Call.QAFlags, names[j])
+			rec.Call.QAScore -= 10
+			rec.QAFlags = append(rec.QAFlags, store.QAFlag{Flag: names[j], Severity: sevs[j], Value: 12, Threshold: 10, StartS: new(float64(k)), Detail: "bench"})
+		}
+		if err := w.Add(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Close(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out, errOut, code := runBench(b, "qa", "--data", root, "--fail-on", "critical", "--format", "json")
+		if code != 1 || !strings.Contains(out, `"calls": 100000`) {
+			b.Fatalf("exit %d, stderr %s, stdout %.300s", code, errOut, out)
+		}
+	}
+}
+
+func runBench(b *testing.B, args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	g := &cli.Globals{Stdout: &out, Stderr: &errb}
+	code := cli.Run(b.Context(), newRoot(g), args, &errb)
+	return out.String(), errb.String(), code
 }
