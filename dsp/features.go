@@ -8,8 +8,8 @@ type vadFrame struct {
 	per float32 // periodicity: peak normalized autocorrelation at pitch lags
 }
 
-// Periodicity analysis: the high-passed signal is low-passed (two one-pole
-// sections at vadPerLPHz), decimated to about vadPerRate by averaging,
+// Periodicity analysis: the high-passed signal is low-passed (a one-pole
+// at vadPerLPHz, then the boxcar of the decimation), decimated to about vadPerRate by averaging,
 // and at each frame end the normalized autocorrelation of the last
 // vadPerWinS is searched over pitch lags vadPerMinF0..vadPerMaxF0.
 const (
@@ -44,15 +44,26 @@ type vadFeatures struct {
 
 	// Periodicity.
 	lpA         float64
-	l1, l2      float64
+	l1          float64
 	dec         int // decimation factor
 	decN        int
 	decAcc      float64
 	ring        [vadPerRing]float32
-	pos         int // next write index into ring
-	filled      int
+	pos         int // samples written to ring (next index = pos mod vadPerRing)
 	win, lo, hi int // window and lag range, in decimated samples
+	// gate skips the periodicity search on frames less than vadPerGate
+	// above a slowly rising minimum of the frame power.
+	gate float64
 }
+
+// Periodicity gate: a minimum follower rising 0.5 dB/s; after the first
+// 5 s, frames within 5 dB of it are not searched. The decider's floor is the 5 s minimum and
+// speech needs ≥ OffsetSNRDB (8 dB) above it by default, so no frame that
+// can be speech is skipped.
+const (
+	vadPerGateRise = 1.00115 // per frame: 0.005 dB
+	vadPerGate     = 3.16    // 5 dB
+)
 
 func newVADFeatures(sampleRate int, highPassHz float64) *vadFeatures {
 	f := &vadFeatures{sr: sampleRate}
@@ -96,7 +107,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	c0, c1, c2, d1, d2 := f.c0, f.c1, f.c2, f.d1, f.d2
 	u1, u2, z1, z2 := f.u1, f.u2, f.z1, f.z2
 	acc, n, need := f.acc, f.n, f.need
-	lpA, lpB, l1, l2 := f.lpA, 1-f.lpA, f.l1, f.l2
+	lpA, lpB, l1 := f.lpA, 1-f.lpA, f.l1
 	dec, decN, decAcc := f.dec, f.decN, f.decAcc
 	for len(x) > 0 {
 		m := need - n
@@ -105,28 +116,28 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 		}
 		for _, s := range x[:m] {
 			v := float64(s)
-			w := b0*v + b1*x1 + b2*x2 - a1*y1 - a2*y2
+			// Feedback terms last: the loop-carried chain through y1 is
+			// then one multiply and one subtract.
+			w := (b0*v + b1*x1 + b2*x2 - a2*y2) - a1*y1
 			x2, x1 = x1, v
 			y2, y1 = y1, w
-			y := c0*w + c1*u1 + c2*u2 - d1*z1 - d2*z2
+			y := (c0*w + c1*u1 + c2*u2 - d2*z2) - d1*z1
 			u2, u1 = u1, w
 			z2, z1 = z1, y
 			acc += y * y
 			l1 = lpB*y + lpA*l1
-			l2 = lpB*l1 + lpA*l2
-			decAcc += l2
+			decAcc += l1
 			decN++
 			if decN == dec {
-				f.ring[f.pos] = float32(decAcc)
-				f.pos = (f.pos + 1) & (vadPerRing - 1)
-				f.filled++
+				f.ring[f.pos&(vadPerRing-1)] = float32(decAcc)
+				f.pos++
 				decAcc, decN = 0, 0
 			}
 		}
 		x = x[m:]
 		n += m
 		if n == need {
-			out = append(out, vadFrame{float32(acc / float64(n)), f.periodicity()})
+			out = append(out, f.frameDone(acc/float64(n)))
 			acc, n = 0, 0
 			f.frame++
 			need = f.frameLen(f.frame)
@@ -142,10 +153,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	if math.Abs(l1) < 1e-30 {
 		l1 = 0
 	}
-	if math.Abs(l2) < 1e-30 {
-		l2 = 0
-	}
-	f.l1, f.l2, f.decN, f.decAcc = l1, l2, decN, decAcc
+	f.l1, f.decN, f.decAcc = l1, decN, decAcc
 	if math.Abs(z1) < 1e-30 {
 		z1 = 0
 	}
@@ -162,7 +170,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 // flush appends the power of a partial last frame, if any.
 func (f *vadFeatures) flush(out []vadFrame) []vadFrame {
 	if f.n > 0 {
-		out = append(out, vadFrame{float32(f.acc / float64(f.n)), f.periodicity()})
+		out = append(out, f.frameDone(f.acc/float64(f.n)))
 		f.acc, f.n = 0, 0
 		f.frame++
 		f.need = f.frameLen(f.frame)
@@ -170,15 +178,31 @@ func (f *vadFeatures) flush(out []vadFrame) []vadFrame {
 	return out
 }
 
+// frameDone returns the features of a frame of mean square p.
+func (f *vadFeatures) frameDone(p float64) vadFrame {
+	if f.gate == 0 || p < f.gate {
+		f.gate = max(p, 1e-12)
+	} else {
+		f.gate *= vadPerGateRise
+	}
+	fr := vadFrame{p: float32(p)}
+	// The first 5 s are always searched: the follower has not seen the
+	// floor yet.
+	if f.frame < 500 || p >= f.gate*vadPerGate {
+		fr.per = f.periodicity()
+	}
+	return fr
+}
+
 // periodicity returns the largest normalized autocorrelation of the last
 // win decimated samples with the samples lo..hi earlier (0 when there is
 // not enough history or no energy).
 func (f *vadFeatures) periodicity() float32 {
-	if f.filled < f.win+f.hi {
+	if f.pos < f.win+f.hi {
 		return 0
 	}
 	const m = vadPerRing - 1
-	end := f.pos // one past the newest
+	end := f.pos & m // one past the newest
 	a0 := end - f.win
 	var ea float64
 	for k := range f.win {
@@ -194,7 +218,10 @@ func (f *vadFeatures) periodicity() float32 {
 		v := float64(f.ring[(a0-f.lo+k)&m])
 		eb += v * v
 	}
-	best := 0.0
+	// r[L] for every lag, then the best peak refined by a parabola
+	// through its neighbours (the pitch period is rarely a whole number
+	// of decimated samples).
+	var r [vadPerRing]float64
 	for L := f.lo; L <= f.hi; L++ {
 		if L > f.lo {
 			// Window moves one sample earlier: add the new first, drop the old last.
@@ -208,10 +235,21 @@ func (f *vadFeatures) periodicity() float32 {
 			c += float64(f.ring[(a0+k)&m]) * float64(f.ring[(b0+k)&m])
 		}
 		if eb > 1e-18 {
-			if r := c / math.Sqrt(ea*eb); r > best {
-				best = r
-			}
+			r[L] = c / math.Sqrt(ea*eb)
 		}
 	}
+	best := 0.0
+	for L := f.lo; L <= f.hi; L++ {
+		v := r[L]
+		if L > f.lo && L < f.hi && v > r[L-1] && v >= r[L+1] {
+			if d := r[L-1] - 2*v + r[L+1]; d < 0 {
+				v -= (r[L-1] - r[L+1]) * (r[L-1] - r[L+1]) / (8 * d)
+			}
+		}
+		if v > best {
+			best = v
+		}
+	}
+	best = min(best, 1)
 	return float32(best)
 }

@@ -82,7 +82,7 @@ type VADOptions struct {
 	DominantSNRDB float64 `yaml:"dominant_snr_db"`
 	// VoicedPeriodicity: a speech frame is voiced when the normalized
 	// autocorrelation of its low band (< 900 Hz, last 20 ms) peaks at
-	// least this high at a pitch lag (80–400 Hz). Default 0.6.
+	// least this high at a pitch lag (80–400 Hz). Default 0.7.
 	VoicedPeriodicity float64 `yaml:"voiced_periodicity"`
 	// MinVoicedS: a stretch of speech (after bridging) needs at least this
 	// much voiced speech, or it is taken for breath, rustle or noise and
@@ -108,7 +108,7 @@ func DefaultVADOptions() VADOptions {
 		LeakPriorDB:       -15,
 		LeakPercentile:    0.5,
 		DominantSNRDB:     20,
-		VoicedPeriodicity: 0.6,
+		VoicedPeriodicity: 0.7,
 		MinVoicedS:        0.05,
 		LookaheadS:        3,
 	}
