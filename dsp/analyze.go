@@ -74,7 +74,7 @@ type anChannel struct {
 	feat   *vadFeatures
 	dtmf   *DTMFDetector // nil below 8 kHz
 	level  *LevelMeter
-	frames []vadFrame    // frames completed in the current block
+	frames []vadFrame // frames completed in the current block
 }
 
 type anJob struct {
