@@ -194,3 +194,6 @@ func (s *Server) Shutdown(hs *http.Server) error {
 	}
 	return errors.Join(errs...)
 }
+
+// SpoolDir returns the spool directory.
+func (s *Server) SpoolDir() string { return filepath.Join(s.o.DataDir, SpoolDir) }
