@@ -15,6 +15,7 @@
 package tablefmt
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -336,32 +337,31 @@ func oneLine(s string) string {
 func writeTable(w io.Writer, d Data) error {
 	cs, num := cells(d, oneLine)
 	ws := widths(cs)
-	var b strings.Builder
+	bw := bufio.NewWriter(w)
+	var line strings.Builder
 	for n, r := range cs {
+		line.Reset()
 		for i, c := range r {
 			if i > 0 {
-				b.WriteString("  ")
+				line.WriteString("  ")
 			}
-			last := i == len(r)-1
-			if last && !num[i] {
-				b.WriteString(c)
-			} else {
-				b.WriteString(pad(c, ws[i], num[i] && n > 0))
-			}
+			line.WriteString(pad(c, ws[i], num[i] && n > 0))
 		}
-		b.WriteByte('\n')
+		bw.WriteString(strings.TrimRight(line.String(), " "))
+		bw.WriteByte('\n')
 		if n == 0 {
+			line.Reset()
 			for i := range r {
 				if i > 0 {
-					b.WriteString("  ")
+					line.WriteString("  ")
 				}
-				b.WriteString(strings.Repeat("-", ws[i]))
+				line.WriteString(strings.Repeat("-", ws[i]))
 			}
-			b.WriteByte('\n')
+			bw.WriteString(line.String())
+			bw.WriteByte('\n')
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return bw.Flush()
 }
 
 func writeMarkdown(w io.Writer, d Data) error {
@@ -369,25 +369,73 @@ func writeMarkdown(w io.Writer, d Data) error {
 		return strings.ReplaceAll(oneLine(strings.ReplaceAll(s, `\`, `\\`)), "|", `\|`)
 	}
 	cs, num := cells(d, esc)
-	var b strings.Builder
+	bw := bufio.NewWriter(w)
 	for n, r := range cs {
-		b.WriteString("|")
+		bw.WriteString("|")
 		for _, c := range r {
-			b.WriteString(" " + c + " |")
+			bw.WriteString(" " + c + " |")
 		}
-		b.WriteByte('\n')
+		bw.WriteByte('\n')
 		if n == 0 {
-			b.WriteString("|")
+			bw.WriteString("|")
 			for i := range r {
 				if num[i] {
-					b.WriteString("---:|")
+					bw.WriteString("---:|")
 				} else {
-					b.WriteString("---|")
+					bw.WriteString("---|")
 				}
 			}
-			b.WriteByte('\n')
+			bw.WriteByte('\n')
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return bw.Flush()
+}
+
+// Object is a JSON object whose keys keep their order.
+type Object struct {
+	Keys   []string
+	Values []any
+}
+
+// Set appends a key and its value.
+func (o *Object) Set(k string, v any) {
+	o.Keys = append(o.Keys, k)
+	o.Values = append(o.Values, v)
+}
+
+// MarshalJSON writes the object with its keys in order.
+func (o Object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, k := range o.Keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		kb, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		vb, err := json.Marshal(o.Values[i])
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", k, err)
+		}
+		b.Write(vb)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Objects converts d's rows to JSON objects keyed by column name.
+func Objects(d Data) []Object {
+	out := make([]Object, len(d.Rows))
+	for n, r := range d.Rows {
+		o := Object{Keys: d.Columns, Values: make([]any, len(r))}
+		for i, v := range r {
+			o.Values[i] = JSONValue(v, d.typ(i))
+		}
+		out[n] = o
+	}
+	return out
 }
