@@ -323,6 +323,31 @@ func TestDTMFNoiseSweep(t *testing.T) {
 			}
 		}
 		t.Logf("%d Hz: S/N dB (re weaker tone, 300–3400 Hz noise):detected of %d:%s", fs, 2*dtmfPerPoint, tab.b.String())
+		// With twist at the Q.24 limits, S/N still re the weaker tone.
+		for _, tw := range []float64{-8, 4} {
+			for _, snr := range []float64{15, 10} {
+				s := dtmfPoint(t, fs, dtmfLinear, uint64(7100+snr+tw), func(rng *rand.Rand) ([]dtmfSpec, []float64) {
+					specs, total := dtmfSeq(dtmfSweepDigits, 2*dtmfPerPoint, 0.050, 0.050, 0.1, -10)
+					weak := -10.0
+					for i := range specs {
+						if tw < 0 {
+							specs[i].highDBm0 = -10 + tw
+							weak = -10 + tw
+						} else {
+							specs[i].lowDBm0 = -10 - tw
+							weak = -10 - tw
+						}
+					}
+					x := dtmfSynth(t, fs, total, specs, rng)
+					dtmfAddNoise(x, fs, 300, 3400, dtmfAmp(weak)/math.Sqrt2*math.Pow(10, -snr/20), rng)
+					return specs, x
+				})
+				t.Logf("%d Hz: twist %+g dB, S/N %g dB re the weaker tone: %d/%d", fs, tw, snr, s.hits, s.sent)
+				if snr >= 15 && (s.hits != s.sent || s.dups != 0 || s.falses != 0) {
+					t.Errorf("%d Hz, twist %+g dB, S/N %g dB: %d/%d detected, %d duplicates, %d false", fs, tw, snr, s.hits, s.sent, s.dups, s.falses)
+				}
+			}
+		}
 	}
 }
 

@@ -758,3 +758,52 @@ func TestDTMFLongTone(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDTMFDetector feeds arbitrary 16-bit samples (any rate choice, any
+// chunking) and checks the invariants: no panic, digits from the DTMF set,
+// tones in order, inside the audio, at least the rejection duration long,
+// and finite levels.
+func FuzzDTMFDetector(f *testing.F) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	specs, total := dtmfSeq("19#D", 4, 0.045, 0.045, 0.02, -12)
+	tone := dtmfF32(dtmfSynth(f, 8000, total, specs, rng))
+	seed := make([]byte, 2*len(tone))
+	for i, v := range tone {
+		s := int16(v * 32767)
+		seed[2*i], seed[2*i+1] = byte(s), byte(s>>8)
+	}
+	f.Add(seed, uint8(0), uint16(160))
+	f.Add(seed, uint8(1), uint16(7))
+	f.Add([]byte{0xff, 0x7f, 0x00, 0x80}, uint8(0), uint16(1))
+	f.Add([]byte{}, uint8(1), uint16(0))
+	f.Fuzz(func(t *testing.T, data []byte, rate uint8, chunk uint16) {
+		fs := []int{8000, 16000, 11025, 48000}[rate%4]
+		x := make([]float32, len(data)/2)
+		for i := range x {
+			x[i] = float32(int16(uint16(data[2*i])|uint16(data[2*i+1])<<8)) / 32768
+		}
+		d, err := NewDTMFDetector(fs, DefaultDTMFOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := int(chunk%2000) + 1
+		for i := 0; i < len(x); i += step {
+			d.Process(x[i:min(i+step, len(x))])
+		}
+		d.Flush()
+		dur := float64(len(x)) / float64(fs)
+		prev := -1.0
+		for _, tn := range d.Tones() {
+			if !strings.ContainsRune("0123456789*#ABCD", rune(tn.Digit)) {
+				t.Fatalf("digit %q", tn.Digit)
+			}
+			if tn.Start < prev || tn.Start < 0 || tn.End > dur+1e-9 || tn.End-tn.Start < 0.023 {
+				t.Fatalf("tone %+v (audio %.4f s, previous start %.4f)", tn, dur, prev)
+			}
+			if math.IsNaN(tn.LevelDBm0) || math.IsInf(tn.LevelDBm0, 0) || tn.LevelDBm0 > 10 {
+				t.Fatalf("level %v", tn.LevelDBm0)
+			}
+			prev = tn.Start
+		}
+	})
+}
