@@ -493,3 +493,54 @@ func TestDTMFG711(t *testing.T) {
 		t.Logf("%d Hz: G.711 round trip: %d points × 2 codecs; differences from linear (transition points only): %v", fs, len(points), diffs)
 	}
 }
+
+// TestDTMFMustOperateCorners draws 200 tones at random from the Q.24
+// must-operate region all at once: each tone's frequency off by up to
+// ±1.5 %, twist −8 … +4 dB, the stronger tone at −3 … −25 dBm0 (the weaker
+// down to −33), 40 ms tones and 40 ms pauses (equal digits in a row
+// allowed), band-limited noise at 15 dB S/N re the weaker tone; linear and
+// through µ-law and A-law. Every tone must be found once, with nothing else.
+func TestDTMFMustOperateCorners(t *testing.T) {
+	const digits = "0123456789*#ABCD"
+	for _, fs := range dtmfRates {
+		rng := rand.New(rand.NewPCG(31, uint64(fs)))
+		var specs []dtmfSpec
+		tm := 0.1
+		var noise []float64 // per-tone noise RMS
+		for range 200 {
+			tw := -8 + 12*rng.Float64()
+			strong := -3 - 22*rng.Float64()
+			lo, hi := strong, strong+tw
+			if tw > 0 {
+				lo, hi = strong-tw, strong
+			}
+			s := dtmfSpec{
+				digit: digits[rng.IntN(len(digits))], start: tm, dur: 0.040,
+				lowDBm0: lo, highDBm0: hi,
+				lowOff: 0.015 * (2*rng.Float64() - 1), highOff: 0.015 * (2*rng.Float64() - 1),
+			}
+			specs = append(specs, s)
+			noise = append(noise, dtmfAmp(min(lo, hi))/math.Sqrt2*math.Pow(10, -15.0/20))
+			tm += 0.080
+		}
+		x := dtmfSynth(t, fs, tm+0.1, specs, rng)
+		// Noise at each tone's own S/N, over the tone and its pause.
+		for i, s := range specs {
+			n0 := int((s.start - 0.02) * float64(fs))
+			seg := make([]float64, int(0.080*float64(fs)))
+			dtmfAddNoise(seg, fs, 300, 3400, noise[i], rng)
+			for j, v := range seg {
+				x[n0+j] += v
+			}
+		}
+		for _, codec := range []dtmfCodec{dtmfLinear, dtmfMuLaw, dtmfALaw} {
+			got := dtmfRun(t, fs, codec.apply(x), DefaultDTMFOptions())
+			sc := dtmfMatch(specs, got)
+			t.Logf("%d Hz, %s: %d/%d found, %d detections, %d false, %d duplicates; |start error| median %.1f ms p95 %.1f ms",
+				fs, codec, sc.hits, sc.sent, sc.detected, sc.falses, sc.dups, 1e3*dtmfQuantile(sc.startErr, 0.5), 1e3*dtmfQuantile(sc.startErr, 0.95))
+			if sc.hits != sc.sent || sc.detected != sc.sent || sc.falses != 0 {
+				t.Errorf("%d Hz, %s: must-operate corners: %d/%d found, %d detections, %d false", fs, codec, sc.hits, sc.sent, sc.detected, sc.falses)
+			}
+		}
+	}
+}
