@@ -518,3 +518,34 @@ func (s *Server) stop(w http.ResponseWriter, id string) {
 	}
 	s.enqueueProduce(rec)
 }
+
+// EndCall hangs the call up as the service would: every recording of the
+// call that is not stopped stops (and is produced), and, when callbackURI is
+// not empty, a CallDisconnected callback is sent to it.
+func (s *Server) EndCall(c *Call, callbackURI string) {
+	now := s.opts.Clock()
+	var stopped []*recordingState
+	s.mu.Lock()
+	for _, rec := range s.recordings {
+		if rec.call.ServerCallID != c.ServerCallID || rec.stopped {
+			continue
+		}
+		rec.stopped = true
+		if !rec.paused {
+			rec.spans = append(rec.spans, span{rec.activeSince, now})
+		}
+		rec.state = acs.StateInactive
+		stopped = append(stopped, rec)
+	}
+	s.mu.Unlock()
+	sort.Slice(stopped, func(i, j int) bool { return stopped[i].seq < stopped[j].seq })
+	for _, rec := range stopped {
+		if !rec.paused {
+			s.recordingStateChanged(rec, acs.StateInactive, now)
+		}
+		s.enqueueProduce(rec)
+	}
+	if callbackURI != "" {
+		s.SendCallDisconnected(callbackURI, c)
+	}
+}

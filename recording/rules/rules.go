@@ -27,16 +27,19 @@ const (
 )
 
 // Params are a rule's "with" options. Channel, Content, Format,
-// CallbackURI, PauseOnStart and BYOSContainer apply to start; Force applies
-// to resume (resume even when another rule or an operator paused).
+// CallbackURI, PauseOnStart and BYOSContainer apply to start. Resumes
+// applies to resume: whose pauses the rule may lift — rule names,
+// "operator" (paused from the command line through the controller),
+// "external" (paused by someone else: seen only as a RecordingStateChanged),
+// or "*" for any. Without it a resume rule lifts only its own pauses.
 type Params struct {
-	Channel       string `yaml:"channel" json:"channel,omitempty"`              // mixed | unmixed
-	Content       string `yaml:"content" json:"content,omitempty"`              // audio | audioVideo
-	Format        string `yaml:"format" json:"format,omitempty"`                // wav | mp3 | mp4
-	CallbackURI   string `yaml:"callback_uri" json:"callbackUri,omitempty"`     // recordingStateCallbackUri
-	PauseOnStart  bool   `yaml:"pause_on_start" json:"pauseOnStart,omitempty"`  //
-	BYOSContainer string `yaml:"byos_container" json:"byosContainer,omitempty"` // bring-your-own-storage container URL
-	Force         bool   `yaml:"force" json:"force,omitempty"`                  // resume: override who paused
+	Channel       string   `yaml:"channel" json:"channel,omitempty"`              // mixed | unmixed
+	Content       string   `yaml:"content" json:"content,omitempty"`              // audio | audioVideo
+	Format        string   `yaml:"format" json:"format,omitempty"`                // wav | mp3 | mp4
+	CallbackURI   string   `yaml:"callback_uri" json:"callbackUri,omitempty"`     // recordingStateCallbackUri
+	PauseOnStart  bool     `yaml:"pause_on_start" json:"pauseOnStart,omitempty"`  //
+	BYOSContainer string   `yaml:"byos_container" json:"byosContainer,omitempty"` // bring-your-own-storage container URL
+	Resumes       []string `yaml:"resumes" json:"resumes,omitempty"`
 }
 
 // Rule is one compiled rule.
@@ -331,8 +334,13 @@ func (p Params) validate(do Action) error {
 	if do != Start && (p.Channel != "" || p.Content != "" || p.Format != "" || p.CallbackURI != "" || p.PauseOnStart || p.BYOSContainer != "") {
 		return fmt.Errorf("channel, content, format, callback_uri, pause_on_start and byos_container apply to start only")
 	}
-	if do != Resume && p.Force {
-		return errors.New("force applies to resume only")
+	if do != Resume && len(p.Resumes) > 0 {
+		return errors.New("resumes applies to resume only")
+	}
+	for _, r := range p.Resumes {
+		if r == "" {
+			return errors.New("resumes: empty name")
+		}
 	}
 	check := func(field, v string, ok ...string) error {
 		if v == "" {
