@@ -59,6 +59,10 @@ type VADOptions struct {
 	// NoiseWindowS is the minimum-statistics window of the noise floor
 	// tracker. Default 5 s.
 	NoiseWindowS float64 `yaml:"noise_window_s"`
+	// NoiseRiseDB bounds how fast the noise floor may rise, in dB per
+	// second (it falls at once), so that a long stretch of speech without
+	// pauses is not taken for the floor. Default 2 dB/s.
+	NoiseRiseDB float64 `yaml:"noise_rise_db"`
 	// LeakMarginDB: a frame must exceed the leakage predicted from the
 	// other channels by this much to be the channel's own speech.
 	// Default 12 dB.
@@ -102,6 +106,7 @@ func DefaultVADOptions() VADOptions {
 		OffsetSNRDB:       8,
 		MinLevelDBFS:      -65,
 		NoiseWindowS:      5,
+		NoiseRiseDB:       2,
 		LeakMarginDB:      12,
 		LeakMaxLagMS:      20,
 		LeakDecayDB:       3,
@@ -123,6 +128,8 @@ func (o VADOptions) Validate() error {
 		return fmt.Errorf("vad onset_snr_db %g below offset_snr_db %g", o.OnsetSNRDB, o.OffsetSNRDB)
 	case o.NoiseWindowS < 0.1 || o.NoiseWindowS > 60:
 		return fmt.Errorf("vad noise_window_s %g: want 0.1..60", o.NoiseWindowS)
+	case o.NoiseRiseDB <= 0 || o.NoiseRiseDB > 100:
+		return fmt.Errorf("vad noise_rise_db %g: want 0 < x ≤ 100", o.NoiseRiseDB)
 	case o.LeakMaxLagMS < 0 || o.LeakMaxLagMS > 200:
 		return fmt.Errorf("vad leak_max_lag_ms %g: want 0..200", o.LeakMaxLagMS)
 	case o.LeakDecayDB < 0:

@@ -68,6 +68,7 @@ type vadDecider struct {
 	// Noise floor: minimum statistics over nSub sub-windows of subLen frames.
 	subLen, nSub, subPos, subIdx int
 	subMin                       []float32 // [c*nSub + k]
+	rise                         float32   // floor rise limit per frame
 	curMin                       []float32
 	floor                        []float32
 
@@ -77,6 +78,7 @@ type vadDecider struct {
 	histN  []float32 // total weight per pair
 	hw     float32   // current increment (grows to make old counts decay)
 	hgrow  float32
+	dom    float32   // DominantSNRDB as a power ratio
 	coup   []float32 // linear power coupling per pair
 	sinceC int
 
@@ -110,6 +112,7 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	for i := range v.subMin {
 		v.subMin[i] = math.MaxFloat32
 	}
+	v.rise = float32(math.Pow(10, o.NoiseRiseDB/10/100))
 	v.curMin = make([]float32, nch)
 	v.floor = make([]float32, nch)
 	for c := range nch {
@@ -119,6 +122,7 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.histN = make([]float32, nch*nch)
 	v.hw = 1
 	v.hgrow = float32(math.Pow(2, 1.0/6000)) // half-life: 60 s of dominant frames
+	v.dom = float32(math.Pow(10, o.DominantSNRDB/10))
 	v.coup = make([]float32, nch*nch)
 	prior := float32(math.Pow(10, o.LeakPriorDB/10))
 	for i := range v.coup {
@@ -160,6 +164,11 @@ func (v *vadDecider) push(fr []vadFrame) {
 				f = m
 			}
 		}
+		// The floor falls at once but rises at most NoiseRiseDB per
+		// second, so a long stretch of speech does not become the floor.
+		if prev := v.floor[c]; prev > 0 && f > prev*v.rise {
+			f = prev * v.rise
+		}
 		v.floor[c] = f
 		v.fring[slot+c] = f
 	}
@@ -189,8 +198,7 @@ func (v *vadDecider) learn(p []float32) {
 			j = c
 		}
 	}
-	dom := float32(math.Pow(10, v.o.DominantSNRDB/10))
-	if p[j] < v.floor[j]*dom {
+	if p[j] < v.floor[j]*v.dom {
 		return
 	}
 	pj := float64(p[j])
@@ -221,7 +229,7 @@ func (v *vadDecider) learn(p []float32) {
 		v.hw = 1
 	}
 	v.sinceC++
-	if v.sinceC >= 10 {
+	if v.sinceC >= 25 {
 		v.sinceC = 0
 		v.updateCoupling()
 	}
