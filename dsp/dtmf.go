@@ -158,6 +158,9 @@ const (
 	// dtmfNoiseFrac: occupancy fractions below this are taken as noise
 	// when refining edges.
 	dtmfNoiseFrac = 0.2
+	// dtmfDCAlpha is the DC tracker's step at 8 kHz (time constant
+	// 1/(α·8000) = 62.5 ms).
+	dtmfDCAlpha = 0.002
 	// dtmfRefHits is how many recent recognitions set a tone's steady
 	// magnitude (60 ms: more than any bridged dropout disturbs).
 	dtmfRefHits = 12
@@ -196,7 +199,9 @@ type DTMFDetector struct {
 	blockT  float64 // seconds per block
 	bank    goertzelBank
 	pos     int     // samples in the current block
-	energy  float64 // Σx² of the current block
+	energy  float64 // Σ(x−dc)² of the current block
+	dc      float64 // running DC estimate
+	dcScale float64 // 8000/fs: the DC tracker's time constant in seconds is rate-independent
 	samples int64   // samples consumed
 
 	// Dial-tone notches (DialToneFilter), their scratch output and their
@@ -256,6 +261,7 @@ func NewDTMFDetector(sampleRate int, opts DTMFOptions) (*DTMFDetector, error) {
 	d := &DTMFDetector{opts: opts, fs: float64(sampleRate)}
 	d.blockN = int(math.Round(d.fs * dtmfBlockS))
 	d.blockT = float64(d.blockN) / d.fs
+	d.dcScale = 8000 / d.fs
 	d.bank.init(dtmfFreqs[:], d.fs, d.blockN)
 	d.freqTol = (opts.FreqAccept + opts.FreqReject) / 2
 	d.twistHiWeak = math.Pow(10, opts.MaxTwistHighWeakerDB/20)
@@ -306,10 +312,26 @@ func (d *DTMFDetector) Process(x []float32) {
 			}
 		}
 		d.bank.feed(chunk)
-		e := 0.0
-		for _, v := range chunk {
-			e += float64(v) * float64(v)
+		// Block energy about a slowly tracked DC level: a DC offset is
+		// not signal energy the tones compete with.
+		if d.samples == 0 {
+			// Start the tracker at the first block's mean.
+			m := 0.0
+			for _, v := range chunk {
+				m += float64(v)
+			}
+			d.dc = m / float64(len(chunk))
 		}
+		e, dc := 0.0, d.dc
+		for _, v := range chunk {
+			y := float64(v) - dc
+			dc += dtmfDCAlpha * d.dcScale * y
+			e += y * y
+		}
+		if !(math.Abs(dc) <= 2) { // NaN/Inf input: restart the tracker
+			dc = 0
+		}
+		d.dc = dc
 		d.energy += e
 		d.pos += n
 		d.samples += int64(n)

@@ -807,3 +807,22 @@ func FuzzDTMFDetector(f *testing.F) {
 		}
 	})
 }
+
+// TestDTMFDCOffsetAndHum: a DC offset (up to −20 dBFS) and mains hum do not
+// hide −25 dBm0 digits.
+func TestDTMFDCOffsetAndHum(t *testing.T) {
+	for _, fs := range dtmfRates {
+		for _, c := range []struct{ dc, hum float64 }{{0.1, 0}, {-0.05, 0.01}, {0.01, 0.02}} {
+			rng := rand.New(rand.NewPCG(41, uint64(fs)))
+			specs, total := dtmfSeq(dtmfSweepDigits, 20, 0.05, 0.05, 0.02, -25)
+			x := dtmfSynth(t, fs, total, specs, rng)
+			for i := range x {
+				x[i] += c.dc + c.hum*math.Sin(2*math.Pi*50*float64(i)/float64(fs))
+			}
+			s := dtmfMatch(specs, dtmfRun(t, fs, dtmfF32(x), DefaultDTMFOptions()))
+			if s.hits != s.sent || s.falses != 0 || s.dups != 0 {
+				t.Errorf("%d Hz, DC %g, 50 Hz hum %g: %d/%d detected, %d false, %d duplicates", fs, c.dc, c.hum, s.hits, s.sent, s.falses, s.dups)
+			}
+		}
+	}
+}
