@@ -158,8 +158,8 @@ const (
 	// dtmfNoiseFrac: occupancy fractions below this are taken as noise
 	// when refining edges.
 	dtmfNoiseFrac = 0.2
-	// dtmfDCAlpha is the DC tracker's step at 8 kHz (time constant
-	// 1/(α·8000) = 62.5 ms).
+	// dtmfDCAlpha is the DC tracker's step per sample at 8 kHz, applied
+	// once per block (time constant about 1/(α·8000) = 62.5 ms).
 	dtmfDCAlpha = 0.002
 	// dtmfRefHits is how many recent recognitions set a tone's steady
 	// magnitude (60 ms: more than any bridged dropout disturbs).
@@ -199,7 +199,8 @@ type DTMFDetector struct {
 	blockT  float64 // seconds per block
 	bank    goertzelBank
 	pos     int     // samples in the current block
-	energy  float64 // Σ(x−dc)² of the current block
+	sum     float64 // Σx of the current block
+	sum2    float64 // Σx² of the current block
 	dc      float64 // running DC estimate
 	dcScale float64 // 8000/fs: the DC tracker's time constant in seconds is rate-independent
 	samples int64   // samples consumed
@@ -312,27 +313,11 @@ func (d *DTMFDetector) Process(x []float32) {
 			}
 		}
 		d.bank.feed(chunk)
-		// Block energy about a slowly tracked DC level: a DC offset is
-		// not signal energy the tones compete with.
-		if d.samples == 0 {
-			// Start the tracker at the first block's mean.
-			m := 0.0
-			for _, v := range chunk {
-				m += float64(v)
-			}
-			d.dc = m / float64(len(chunk))
-		}
-		e, dc := 0.0, d.dc
 		for _, v := range chunk {
-			y := float64(v) - dc
-			dc += dtmfDCAlpha * d.dcScale * y
-			e += y * y
+			f := float64(v)
+			d.sum += f
+			d.sum2 += f * f
 		}
-		if !(math.Abs(dc) <= 2) { // NaN/Inf input: restart the tracker
-			dc = 0
-		}
-		d.dc = dc
-		d.energy += e
 		d.pos += n
 		d.samples += int64(n)
 		x = x[n:]
@@ -376,12 +361,22 @@ func (d *DTMFDetector) endBlock() {
 	k := d.blk
 	i := k & (dtmfRing - 1)
 	d.bank.finishBlock(&d.ringC[i])
-	d.ringE[i] = d.energy
-	if !(d.energy <= math.MaxFloat64) { // NaN or ±Inf in the block
+	// The block's energy about a slowly tracked DC level: a DC offset is
+	// not signal energy the tones compete with.
+	n := float64(d.blockN)
+	mean := d.sum / n
+	if k == 0 {
+		d.dc = mean
+	}
+	e := max(0, d.sum2-2*d.dc*d.sum+n*d.dc*d.dc)
+	d.dc += dtmfDCAlpha * d.dcScale * n * (mean - d.dc)
+	d.ringE[i] = e
+	if !(e <= math.MaxFloat64) || !(math.Abs(d.dc) <= 2) { // NaN or ±Inf in the block
 		d.ringC[i] = [goertzelMaxFreqs]complex128{}
 		d.ringE[i] = 0
+		d.dc = 0
 	}
-	d.energy = 0
+	d.sum, d.sum2 = 0, 0
 	d.pos = 0
 	d.blk++
 	var h dtmfHit
