@@ -17,5 +17,6 @@ func main() { os.Exit(cli.Main(newRoot(&cli.Globals{}))) }
 func newRoot(g *cli.Globals) *cobra.Command {
 	root := cli.NewRoot("ingest", "Receive ACS events and callbacks, control recordings, download recordings", g)
 	root.AddCommand(newServeCmd(g), newEventsCmd(g), newBackfillCmd(g), newSpoolCmd(g))
+	root.AddCommand(newACSCmd(g), newRecordingCmd(g), newRulesCmd(g))
 	return root
 }

@@ -37,7 +37,7 @@ func TestLoadAndEvaluate(t *testing.T) {
 	if got := len(m) == 2; got != sampled {
 		t.Errorf("sampling rule fired=%v, hash says %v", got, sampled)
 	}
-	b, _ = os.ReadFile(filepath.Join(td, "events-dtmf-asterisk.json"))
+	b, _ = os.ReadFile(filepath.Join(td, "events-dtmf-tone.json"))
 	evs, _ = DecodeEvents(b)
 	evs[0].Recording = map[string]any{"state": "active"}
 	m, err = set.Evaluate(evs[0])
