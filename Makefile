@@ -56,3 +56,7 @@ bench: setup-bench build
 
 clean:
 	rm -rf $(BIN) $(DATA)
+
+## eval: score speech, overlap, mutual silence and DTMF against the corpus truth, next to WebRTC VAD.
+eval:
+	scripts/eval.sh
