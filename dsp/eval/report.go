@@ -68,7 +68,7 @@ func fpct(v float64) string {
 // in seconds; DER, precision, recall, F1 and the signed talk error in %;
 // "±c" columns use the ±0.25 s collar), then the DTMF table, then notes.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if len(r.Speech) > 0 {
 		fmt.Fprintln(tw, "case\tsystem\tscope\tref_s\thyp_s\tmiss_s\tfa_s\tDER\tmiss±c\tfa±c\tDER±c\tprec\trecall\tF1\tF1±c\terr\t")
 		prev := ""
