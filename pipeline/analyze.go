@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -28,6 +29,9 @@ type Options struct {
 	AnalyzerVersion string
 	// Now returns the analysis time (analyzed_at); default time.Now.
 	Now func() time.Time
+	// Logger receives warnings (quality rules that failed to evaluate);
+	// default: discard.
+	Logger *slog.Logger
 }
 
 // DefaultOptions returns the defaults of every stage.
@@ -50,6 +54,9 @@ func New(opts Options) (*Analyzer, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.DSP.Workers <= 0 {
 		opts.DSP.Workers = runtime.NumCPU()
@@ -90,13 +97,20 @@ func (a *Analyzer) Analyze(ctx context.Context, in *Input) (*Output, error) {
 		return nil, &Error{Path: in.Path, Stage: "analyze", Err: err}
 	}
 	parts := in.participants()
-	verdict := a.eval.Evaluate(quality.Input{
+	qin := quality.Input{
 		Result:       res,
 		Participants: parts,
 		Chunks:       len(in.Chunks),
 		Complete:     in.complete(),
 		PausedS:      tl.PausedSeconds(),
-	})
+	}
+	if in.Folder != nil {
+		_, qin.MissingChunks, _ = quality.ChunkState(in.Folder.Manifest.Chunks)
+	}
+	verdict := a.eval.Evaluate(qin)
+	for _, err := range verdict.Errors {
+		a.opts.Logger.Warn("quality rule failed on this recording; it did not match", "input", in.Path, "err", err)
+	}
 	out := &Output{Input: in, Result: res, Verdict: verdict, Timeline: tl}
 	out.Rows = a.rows(in, res, verdict, tl, parts)
 	return out, nil

@@ -53,6 +53,7 @@ its reason, and the others go on; the exit code is then 1. Nothing partial is wr
 func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagSet bool, args []string) error {
 	log := g.Logger
 	opts := pipeline.DefaultOptions()
+	opts.Logger = log
 	if err := g.Cfg.Decode("dsp", &opts.DSP); err != nil {
 		return &cli.UsageError{Err: err}
 	}
