@@ -11,7 +11,7 @@ BIN       := bin
 # Packages with goroutines and shared state: run under the race detector too.
 RACE_PKGS ?= $(shell $(GO) list ./... | grep -E '/(dsp|recording/spool|recording/eventgrid|recording/control|recording/rules|recording/acstest|internal/ingest|store)$$' || true)
 
-.PHONY: all build demo test test-short unit race lint bench eval setup-demo setup-test setup-bench clean
+.PHONY: all build demo test test-short unit race lint bench eval setup-demo setup-test setup-bench clean notebooks report-shot
 
 all: build
 
@@ -32,7 +32,7 @@ demo: setup-demo build
 	$(BIN)/report --data $(DATA) calls
 
 ## test: everything CI runs: lint, the whole suite, the race detector on concurrent packages.
-test: setup-test lint unit race
+test: setup-test lint unit notebooks race
 
 unit:
 	$(GO) test -count=1 -timeout 20m ./...
@@ -53,6 +53,14 @@ lint:
 bench: setup-bench build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./dsp/... ./store/... ./quality/... 2>&1 | tee $(BIN)/bench-go.txt
 	scripts/bench-analyze.sh
+
+## notebooks: execute every notebooks/*.ipynb headless on the demo dataset; fails on any cell error.
+notebooks: build
+	scripts/notebooks.sh
+
+## report-shot: the HTML report of the demo day and a Chromium screenshot, out/report-shot.png.
+report-shot: build
+	scripts/report-shot.sh
 
 clean:
 	rm -rf $(BIN) $(DATA)
