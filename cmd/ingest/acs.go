@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -168,5 +167,3 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
-
-var _ = context.Background
