@@ -7,7 +7,7 @@
 #   scripts/setup.sh bench  + ffmpeg (the peer of the whole-program benchmark)
 #
 # Debian packages (apt-get, as root or through sudo):
-#   asterisk-core-sounds-en-wav, asterisk-moh-opsound-wav  speech and music for the DTMF talk-off test
+#   asterisk-core-sounds-{en,it,fr,es}-wav, asterisk-moh-opsound-wav  speech (2 h) and music for the DTMF talk-off test
 #   chromium                                               headless rendering test of the HTML report
 #   jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas jupyter-client   notebooks
 #   nodejs npm                                             Azurite (tools/azurite, pinned by package-lock.json)
@@ -66,7 +66,8 @@ demo)
 	;;
 test)
 	need_go
-	apt_install asterisk-core-sounds-en-wav asterisk-moh-opsound-wav chromium \
+	apt_install asterisk-core-sounds-en-wav asterisk-core-sounds-it-wav asterisk-core-sounds-fr-wav \
+		asterisk-core-sounds-es-wav asterisk-moh-opsound-wav chromium \
 		jupyter-nbconvert python3-nbclient python3-ipykernel python3-pandas jupyter-client
 	npm_ci
 	staticcheck
