@@ -391,11 +391,21 @@ func (s *Server) writeBYOS(rec *recordingState, containerURL string, chunks []ch
 				return fmt.Errorf("upload %s: %w", b.name, err)
 			}
 		}
-		c.ContentLocation = cc.NewBlobClient(audioName).URL()
-		c.MetadataLocation = cc.NewBlobClient(mdName).URL()
+		c.ContentLocation = blobURL(cu.String(), audioName)
+		c.MetadataLocation = blobURL(cu.String(), mdName)
 		c.DeleteLocation = c.ContentLocation
 	}
 	return nil
+}
+
+// blobURL joins a container URL and a blob name, escaping each path
+// segment but keeping the '/' separators (as the portal and events show).
+func blobURL(container, name string) string {
+	segs := strings.Split(name, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.TrimSuffix(container, "/") + "/" + strings.Join(segs, "/")
 }
 
 func accountFromConnectionString(cs string) (name, key string, err error) {
