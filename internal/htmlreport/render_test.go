@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -227,8 +228,11 @@ func TestChromium(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		r    *Report
-	}{{"day", r}, {"empty", &Report{Selection: "date 2026-01-01"}}} {
+	}{{"day", r}, {"empty", &Report{Selection: "date 2026-01-01"}}, {"large", bigDay(1000, 50)}} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "large" && testing.Short() {
+				t.Skip("short")
+			}
 			file := filepath.Join(dir, tc.name+".html")
 			if err := os.WriteFile(file, []byte(render(t, tc.r)), 0o644); err != nil {
 				t.Fatal(err)
@@ -242,4 +246,56 @@ func TestChromium(t *testing.T) {
 			}
 		})
 	}
+}
+
+// bigDay is a day of n calls of 10 minutes with 400 segments, 40 overlaps,
+// 30 silences and 5 flags each, of which the worst maxTimelines are drawn.
+func bigDay(n, maxTimelines int) *Report {
+	day := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	r := &Report{Selection: "date 2026-11-20", TimelineCap: maxTimelines}
+	for i := 0; i < n; i++ {
+		s := CallSummary{RecordingID: fmt.Sprintf("rec-%05d", i), Start: day.Add(time.Duration(i) * time.Minute),
+			RecordedS: 600, Score: float64(i % 100), Severity: "warning", FlagNames: []string{"overtalk"}, HasTimeline: i < maxTimelines}
+		r.Overview.Calls++
+		r.Overview.Dist = append(r.Overview.Dist, CallPoint{Talk: 0.8, Silence: 0.2, Overlap: 0.05, Score: s.Score})
+		if i < DefaultMaxWorst {
+			r.Worst = append(r.Worst, s)
+		}
+		if i >= maxTimelines {
+			continue
+		}
+		c := Call{CallSummary: s, End: s.Start.Add(600 * time.Second), Channels: 2,
+			Lanes: []Lane{{Channel: 0, Role: "agent", Kind: "communicationUser"}, {Channel: 1, Role: "customer", Kind: "phoneNumber", Participant: "4:+14255550123"}}}
+		for k := 0; k < 400; k++ {
+			c.Segments = append(c.Segments, Span{k % 2, float64(k) * 1.5, float64(k)*1.5 + 1.2})
+		}
+		for k := 0; k < 40; k++ {
+			c.Overlaps = append(c.Overlaps, Overlap{float64(k) * 15, float64(k)*15 + 0.5, "overtalk", k % 2, 1 - k%2})
+		}
+		for k := 0; k < 30; k++ {
+			c.Silences = append(c.Silences, Silence{float64(k)*20 + 1, float64(k)*20 + 2.5, "gap"})
+		}
+		for k := 0; k < 5; k++ {
+			c.Flags = append(c.Flags, Flag{Flag: "overtalk", Severity: "warning", Start: ptr(float64(k) * 100)})
+		}
+		r.Calls = append(r.Calls, c)
+	}
+	return r
+}
+
+// TestLargeDay checks that a day of 5000 calls, 200 of them drawn, stays a
+// reasonable file.
+func TestLargeDay(t *testing.T) {
+	page := render(t, bigDay(5000, DefaultMaxTimelines))
+	const limit = 8 << 20
+	if len(page) > limit {
+		t.Errorf("page of 5000 calls with 200 timelines is %d bytes, want < %d", len(page), limit)
+	}
+	if n := strings.Count(page, `<article class="call"`); n != DefaultMaxTimelines {
+		t.Errorf("%d call sections, want %d", n, DefaultMaxTimelines)
+	}
+	if !strings.Contains(page, `id="timeline-cap"`) {
+		t.Error("no cap note")
+	}
+	t.Logf("5000 calls, 200 timelines of 400 segments: %d bytes", len(page))
 }

@@ -247,11 +247,13 @@
       el("path", { d: "M" + x + "," + (FLAGS_H - 18) + " l6,6 l-6,6 l-6,-6 z", fill: col, stroke: "#fff", "stroke-width": 1 }, g);
       tip(g, f[1] + ": " + f[2] + (f[3] !== null ? " (" + who(f[3]) + ")" : "") + " at " + fmt(f[0]) + " s · " + clock(wall(f[0])) + (f[4] ? " — " + f[4] : ""));
     });
-    fl.forEach(function (f) { taken.push([X(f[0]) - 7, X(f[0]) + 7]); });
+    fl.forEach(function (f) { taken.push([X(f[0]) - 4, X(f[0]) + 4]); });
+    pz.forEach(function (p) { taken.push([X(p[0]) - 5, X(p[0]) + 5]); });
     fl.forEach(function (f) { label(svg, X(f[0]), f[2] + (f[3] !== null ? " ch" + f[3] : ""), 10.5, COLORS[f[1]] || "#64748b", FLAGS_H - 8, false); });
     return svg;
   }
 
+  var t0 = performance.now();
   try {
     var figs = document.querySelectorAll("figure.hist");
     for (var i = 0; i < figs.length; i++) histogram(figs[i]);
@@ -264,6 +266,7 @@
     if (body.getAttribute("data-rendered") !== "error") {
       body.setAttribute("data-rendered", "ok");
       body.setAttribute("data-timelines", String(tls.length));
+      body.setAttribute("data-render-ms", String(Math.round(performance.now() - t0)));
     }
   } catch (e) {
     fail("drawing failed: " + (e && e.stack ? e.stack : e));
