@@ -12,7 +12,7 @@ import (
 
 func readSample(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "acs", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "acs", "samples", name))
 	if err != nil {
 		t.Fatal(err)
 	}
