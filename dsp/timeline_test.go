@@ -267,3 +267,24 @@ func TestTimelineEmpty(t *testing.T) {
 		t.Errorf("silent recording: %+v", r)
 	}
 }
+
+// BenchmarkTimeline builds the timeline of a 1 h, 4-channel call with a
+// talker change every few seconds (the per-recording, not per-sample,
+// stage).
+func BenchmarkTimeline(b *testing.B) {
+	const hour = 3600
+	chans := make([][][2]float64, 4)
+	t, i := 0.5, 0
+	for t < hour-5 {
+		d := 1.5 + float64(i%5)*0.7
+		chans[i%4] = append(chans[i%4], [2]float64{t, t + d})
+		t += d + 0.4 - 0.3*float64(i%3)
+		i++
+	}
+	in := tlInput{channels: 4, sampleRate: 16000, frames: hour * 100, duration: hour, speech: tlSegs(chans...)}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		tlBuild(in, DefaultTimelineOptions())
+	}
+}
