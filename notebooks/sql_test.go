@@ -2,20 +2,22 @@ package notebooks
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callscope/callscope/pipeline"
 	"github.com/callscope/callscope/store"
 )
 
-// analyzeDemo runs the demo recordings through the real analysis pipeline
-// into a lake under a temporary data root.
-func analyzeDemo(t *testing.T) string {
+// demoRecordings runs the demo recordings through the real analysis
+// pipeline and returns their dataset rows.
+func demoRecordings(t *testing.T) []*store.Recording {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join("..", "testdata", "recordings", "*"))
 	if err != nil || len(dirs) == 0 {
@@ -25,11 +27,7 @@ func analyzeDemo(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
-	w, err := store.NewWriter(root, store.WriterOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var recs []*store.Recording
 	for _, d := range dirs {
 		in, err := pipeline.Open(d)
 		if err != nil {
@@ -39,8 +37,33 @@ func analyzeDemo(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Add(out.Rows); err != nil {
-			t.Fatal(err)
+		recs = append(recs, out.Rows)
+	}
+	return recs
+}
+
+// writeLake writes recs to a lake under a temporary root. With weeks > 1
+// every recording is written once per week, shifted by 7 days each time
+// under its own recording id, so trends have several weeks.
+func writeLake(t *testing.T, recs []*store.Recording, weeks int) string {
+	t.Helper()
+	root := t.TempDir()
+	w, err := store.NewWriter(root, store.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		for k := 0; k < weeks; k++ {
+			rec := *r
+			if k > 0 {
+				d := time.Duration(k) * 7 * 24 * time.Hour
+				rec.Call.RecordingID = fmt.Sprintf("%s-week%d", r.Call.RecordingID, k)
+				rec.Call.StartTime = r.Call.StartTime.Add(d)
+				rec.Call.EndTime = r.Call.EndTime.Add(d)
+			}
+			if err := w.Add(&rec); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if err := w.Close(t.Context()); err != nil {
@@ -62,7 +85,7 @@ func sqlFiles(t *testing.T) []string {
 // and a pause). The daily queries also run with review_day set, as the
 // notebooks do under CALLSCOPE_DATE.
 func TestSQL(t *testing.T) {
-	root := analyzeDemo(t)
+	root := writeLake(t, demoRecordings(t), 1)
 	db, err := store.Open(t.Context(), root, store.OpenOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -189,5 +212,52 @@ func TestNotebooksUseSQLFiles(t *testing.T) {
 	sort.Strings(unused)
 	if len(unused) > 0 {
 		t.Errorf("SQL files no notebook uses: %v", unused)
+	}
+}
+
+// TestTrendsOverWeeks runs the trend queries over three weeks of the demo
+// calls: one row per week, the same counts each week.
+func TestTrendsOverWeeks(t *testing.T) {
+	root := writeLake(t, demoRecordings(t), 3)
+	db, err := store.Open(t.Context(), root, store.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	run := func(name string) *store.Result {
+		b, err := os.ReadFile(filepath.Join("sql", name+".sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := db.Query(t.Context(), string(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return res
+	}
+	res := run("weekly_trends")
+	if len(res.Rows) != 3 {
+		t.Fatalf("weekly_trends: %d rows, want 3 weeks", len(res.Rows))
+	}
+	want := []string{"2026-11-16", "2026-11-23", "2026-11-30"}
+	for i, row := range res.Rows {
+		wk, _ := row[0].(time.Time)
+		if got := wk.Format(time.DateOnly); got != want[i] {
+			t.Errorf("week %d = %s, want %s", i, got, want[i])
+		}
+		if calls, _ := row[1].(int64); calls != 2 {
+			t.Errorf("week %s: %v calls, want 2", want[i], row[1])
+		}
+	}
+	if res := run("dtmf_by_day"); len(res.Rows) != 3 {
+		t.Errorf("dtmf_by_day: %d rows, want 3 days", len(res.Rows))
+	}
+	weeks := map[string]bool{}
+	for _, row := range run("weekly_flags").Rows {
+		wk, _ := row[0].(time.Time)
+		weeks[wk.Format(time.DateOnly)] = true
+	}
+	if len(weeks) != 3 {
+		t.Errorf("weekly_flags covers %d weeks, want 3", len(weeks))
 	}
 }
