@@ -118,6 +118,9 @@ func runEval(ctx context.Context, g *cli.Globals, f evalFlags, args []string) er
 		}
 		for _, a := range args {
 			name := strings.TrimSuffix(filepath.Base(filepath.Clean(a)), ".wav")
+			if r := []rune(name); len(r) > 24 { // recording folders are long base64 ids
+				name = string(r[:20]) + "…"
+			}
 			cases = append(cases, evalCase{Name: name, Recording: a, RTTM: f.rttm, DTMF: f.dtmf, ChannelMap: f.channelMap})
 		}
 	}

@@ -75,7 +75,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		for _, x := range r.Speech {
 			k := x.Case + "\x00" + x.System
 			if prev != "" && k != prev {
-				fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
+				fmt.Fprintln(tw)
 			}
 			prev = k
 			n, c := x.NoCollar, x.Collar
@@ -90,10 +90,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 				fnum(c.MissS, 2), fnum(c.FAS, 2), derc, fpct(n.Precision), fpct(n.Recall), fpct(n.F1), fpct(c.F1), errCol)
 		}
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 	if len(r.DTMF) > 0 {
 		if len(r.Speech) > 0 {
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(w)
 		}
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "case\tsystem\tref\tdetected\thits\tmisses\tfalse\tsplits\tstart_med_ms\tstart_p95_ms\tend_med_ms\tend_p95_ms\tsequence\t")
 		for _, row := range r.DTMF {
 			x := row.Score
