@@ -142,7 +142,7 @@ func runEval(ctx context.Context, g *cli.Globals, f evalFlags, args []string) er
 	}
 	rep := &eval.Report{}
 	for _, c := range cases {
-		if err := evalOne(ctx, g, an, c, peers, rep); err != nil {
+		if err := evalOne(ctx, g, an, opts.DSP, c, peers, rep); err != nil {
 			return fmt.Errorf("eval %s: %w", c.Name, err)
 		}
 		if c.HeldOut {
@@ -153,7 +153,7 @@ func runEval(ctx context.Context, g *cli.Globals, f evalFlags, args []string) er
 		}
 	}
 	o := opts.DSP.Timeline
-	rep.Notes = append(rep.Notes, fmt.Sprintf("callscope output is scored as the product reports it: bridge %.2f s, min speech %.2f s, DTMF removed from speech; peers are scored raw, each channel on its own", o.Bridge, o.MinSpeech))
+	rep.Notes = append(rep.Notes, fmt.Sprintf("callscope output is scored as the product reports it: bridge %.2f s, min speech %.2f s, DTMF removed from speech; \"callscope unbridged\" is the same with bridge 0; peers are scored raw, each channel on its own", o.Bridge, o.MinSpeech))
 	if f.format == "json" {
 		return rep.WriteJSON(g.Stdout)
 	}
@@ -188,7 +188,7 @@ func loadSuite(path string) ([]evalCase, error) {
 	return cases, nil
 }
 
-func evalOne(ctx context.Context, g *cli.Globals, an *pipeline.Analyzer, c evalCase, peers []evalPeer, rep *eval.Report) error {
+func evalOne(ctx context.Context, g *cli.Globals, an *pipeline.Analyzer, dspOpts dsp.Options, c evalCase, peers []evalPeer, rep *eval.Report) error {
 	in, err := pipeline.Open(c.Recording)
 	if err != nil {
 		return err
@@ -208,6 +208,12 @@ func evalOne(ctx context.Context, g *cli.Globals, an *pipeline.Analyzer, c evalC
 			hyp[s.Channel] = append(hyp[s.Channel], eval.Interval{Start: s.Start, End: s.End})
 		}
 		rep.AddSpeech(c.Name, "callscope", eval.ScoreSpeech(ref, hyp, res.Call.DurationS))
+		// The anchors (§4.1.4) ask for the unbridged scores too.
+		ub, err := analyzeUnbridged(ctx, in, dspOpts)
+		if err != nil {
+			return err
+		}
+		rep.AddSpeech(c.Name, "callscope unbridged", eval.ScoreSpeech(ref, ub, res.Call.DurationS))
 		for _, p := range peers {
 			src, closeAll, err := openSource(in)
 			if err != nil {
@@ -260,6 +266,34 @@ func loadRTTM(path, channelMap string, nch int) ([][]eval.Interval, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ref, nil
+}
+
+// analyzeUnbridged runs dsp.Analyze with bridging off (pauses inside a
+// channel's speech are not filled) and returns the speech per channel.
+func analyzeUnbridged(ctx context.Context, in *pipeline.Input, opts dsp.Options) ([][]eval.Interval, error) {
+	tl, err := in.Timeline()
+	if err != nil {
+		return nil, err
+	}
+	var pauses []dsp.Pause
+	for _, p := range tl.Pauses() {
+		pauses = append(pauses, dsp.Pause{Offset: p.Offset, Duration: p.Duration.Seconds()})
+	}
+	src, closeAll, err := openSource(in)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	opts.Timeline.Bridge = 0
+	res, err := dsp.Analyze(ctx, src, pauses, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]eval.Interval, res.Channels)
+	for _, s := range res.Segments {
+		out[s.Channel] = append(out[s.Channel], eval.Interval{Start: s.Start, End: s.End})
+	}
+	return out, nil
 }
 
 // openSource opens the recording's audio (its chunks joined) for a peer.
