@@ -390,6 +390,18 @@ func TestCallbacksSignedAndOrdered(t *testing.T) {
 	if first["recordingId"] != res.RecordingID || !strings.Contains(got[0]["source"].(string), res.RecordingID) || first["callConnectionId"] == "" {
 		t.Errorf("callback ids %v", first)
 	}
+	// Callback data matches the swagger definitions of the events.
+	sp := spec(t)
+	for _, ev := range got {
+		b, _ := json.Marshal(ev["data"])
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.UseNumber()
+		var v any
+		_ = dec.Decode(&v)
+		for _, e := range sp.Validate("RecordingStateChanged", v, false) {
+			t.Errorf("callback data: %v", e)
+		}
+	}
 	if !strings.HasPrefix(auths[0], "Bearer ey") {
 		t.Errorf("authorization %q", auths[0])
 	}

@@ -684,3 +684,46 @@ func (c *Controller) HandlePlatformEvent(ctx context.Context, typ, id string, t 
 	}
 	return c.Handle(ctx, in)
 }
+
+// Operator applies a manual action (pause, resume or stop) to the call that
+// holds id (a recordingId, serverCallId or correlationId) through the state
+// machine, as "operator": a pause made this way is resumed by rules only if
+// their with.resumes names "operator", and an operator resume lifts any
+// pause. The action is written to recording_events with rule "operator".
+func (c *Controller) Operator(ctx context.Context, act rules.Action, id string) error {
+	if act == rules.Start {
+		return errors.New("control: operator start is not supported; use ingest recording start")
+	}
+	c.mu.Lock()
+	key, ok := c.byRec[id]
+	if !ok {
+		key, ok = c.byServer[id]
+	}
+	if !ok {
+		key, ok = c.byCorr[id]
+	}
+	e := c.calls[key]
+	c.mu.Unlock()
+	if !ok || e == nil {
+		return fmt.Errorf("control: no call with id %q", id)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	call := e.call
+	var rows []Event
+	trigger := "operator-" + acs.NewUUID()
+	row := func(action, rule, outcome, detail string) {
+		rows = append(rows, Event{Time: c.opts.Now(), RecordingID: call.RecordingID, ServerCallID: call.ServerCallID, CorrelationID: call.CorrelationID,
+			Event: "operator", Action: action, Rule: rule, Outcome: outcome, Detail: detail, EventID: eventID(trigger, action, outcome, detail)})
+	}
+	c.execute(ctx, call, ByOperator, act, rules.Params{Resumes: []string{"*"}}, row)
+	call.UpdatedAt = c.opts.Now()
+	err := c.st.save(call)
+	c.emit(ctx, rows)
+	for _, r := range rows {
+		if r.Action != "" && r.Outcome != "ok" {
+			return fmt.Errorf("control: operator %s: %s: %s", act, r.Outcome, r.Detail)
+		}
+	}
+	return err
+}

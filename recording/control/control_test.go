@@ -472,3 +472,36 @@ func TestStaleStateEventsIgnored(t *testing.T) {
 		t.Errorf("stale active applied: %+v", st)
 	}
 }
+
+func TestOperatorPause(t *testing.T) {
+	h := newHarness(t, acstest.Faults{})
+	h.callStarted("ev-1")
+	h.idle()
+	st := h.state()
+	h.clock.Advance(time.Second)
+	if err := h.ctl.Operator(context.Background(), rules.Pause, st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	if st := h.state(); st.State != control.Paused || st.PausedBy != control.ByOperator {
+		t.Fatalf("after operator pause: %+v", st)
+	}
+	// pci-resume names only pci-pause: the operator's pause stays.
+	h.sim.SendTone(h.cbURL, h.call, 1, "pound")
+	h.idle()
+	if st := h.state(); st.State != control.Paused {
+		t.Fatalf("rule lifted an operator pause: %+v", st)
+	}
+	if err := h.ctl.Operator(context.Background(), rules.Pause, st.RecordingID); err == nil {
+		t.Error("second operator pause succeeded")
+	}
+	if err := h.ctl.Operator(context.Background(), rules.Resume, h.call.ServerCallID); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(); st.State != control.Active {
+		t.Fatalf("after operator resume: %+v", st)
+	}
+	if err := h.ctl.Operator(context.Background(), rules.Stop, "unknown"); err == nil {
+		t.Error("unknown id accepted")
+	}
+}
