@@ -63,13 +63,22 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 	}()
 
 	schema := t.schema
-	props := parquet.NewWriterProperties(
+	popts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
 		parquet.WithStats(true),
-		parquet.WithDictionaryDefault(true),
+		// Dictionary pages for strings only (recording ids repeat in child
+		// tables; kinds and versions are low-cardinality); numbers are
+		// left to zstd, which is cheaper than hashing every float.
+		parquet.WithDictionaryDefault(false),
 		parquet.WithCreatedBy("callscope store (arrow-go parquet)"),
-	)
+	}
+	for _, c := range t.cols {
+		if c.Type == "VARCHAR" || c.Type == "VARCHAR[]" {
+			popts = append(popts, parquet.WithDictionaryFor(c.Name, true))
+		}
+	}
+	props := parquet.NewWriterProperties(popts...)
 	bw := bufio.NewWriterSize(f, 1<<20)
 	// The writer gets no io.Closer so that f stays open for the fsync.
 	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{bw}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))

@@ -17,15 +17,18 @@ type Result struct {
 // memory.
 const MaxResultRows = 10_000_000
 
+const maxRefreshes = 5
+
 // Query runs query over the views and reads the whole result. DuckDB's
 // errors are returned unchanged inside the wrapping, so their message
 // (with the LINE marker of a syntax error) reaches the user.
 //
 // When a file listed at Open has since been compacted away, Query lists the
-// lake again, rebuilds the views and retries once.
+// lake again, rebuilds the views and retries (a few times, should
+// compactions keep racing it).
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*Result, error) {
 	res, err := db.query(ctx, query, args...)
-	if err != nil && isVanishedFile(err) {
+	for attempt := 0; attempt < maxRefreshes && err != nil && isVanishedFile(err); attempt++ {
 		db.log.Debug("lake changed under the views; refreshing", "err", err)
 		if rerr := db.Refresh(ctx); rerr != nil {
 			return nil, errors.Join(err, rerr)

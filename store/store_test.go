@@ -306,3 +306,22 @@ func TestBadSQL(t *testing.T) {
 		t.Errorf("error %v, want the unknown column named", err)
 	}
 }
+
+func FuzzPartitionDate(f *testing.F) {
+	for _, s := range []string{"date=2026-11-20/a.parquet", "date=2026-11-20/sub/a.parquet", "a.parquet", "date=/a.parquet", "date=2026-1-2/a.parquet"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rel string) {
+		d, ok := partitionDate(rel)
+		if !ok {
+			return
+		}
+		p, err := time.Parse(time.DateOnly, d)
+		if err != nil || p.Format(time.DateOnly) != d {
+			t.Errorf("partitionDate(%q) = %q, not a canonical date", rel, d)
+		}
+		if !strings.HasPrefix(rel, "date="+d+string(filepath.Separator)) || strings.Count(rel, string(filepath.Separator)) != 1 {
+			t.Errorf("partitionDate(%q) accepted a path not of the form date=D/file", rel)
+		}
+	})
+}

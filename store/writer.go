@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // WriterOptions configure a Writer. The zero value of a field means its
@@ -241,17 +244,61 @@ func (w *Writer) Flush(ctx context.Context) error {
 }
 
 func (w *Writer) flushLocked(ctx context.Context) error {
+	// Child tables in parallel (one goroutine per table, at most one per
+	// CPU), then calls, which commits them, then events.
+	type job struct {
+		b           tableBuf
+		dates       []string
+		names       []string
+		rows, files int
+	}
+	var children, commit []*job
 	for _, b := range w.bufs {
-		for _, date := range b.dates() {
-			name := fmt.Sprintf("%s-%d.parquet", w.opts.RunID, w.seq)
-			dir := partitionDir(w.root, b.name(), date)
-			n, err := b.write(ctx, dir, name, date, w.opts)
-			if err != nil {
-				return fmt.Errorf("store: flush %s date=%s: %w", b.name(), date, err)
-			}
+		j := &job{b: b, dates: b.dates()}
+		for range j.dates {
+			j.names = append(j.names, fmt.Sprintf("%s-%d.parquet", w.opts.RunID, w.seq))
 			w.seq++
-			w.buffered -= n
-			w.log.Debug("wrote parquet", "table", b.name(), "date", date, "file", name, "rows", n)
+		}
+		if b.name() == "calls" || b.name() == "recording_events" {
+			commit = append(commit, j)
+		} else {
+			children = append(children, j)
+		}
+	}
+	run := func(j *job) error {
+		for i, date := range j.dates {
+			n, err := j.b.write(ctx, partitionDir(w.root, j.b.name(), date), j.names[i], date, w.opts)
+			if err != nil {
+				return fmt.Errorf("store: flush %s date=%s: %w", j.b.name(), date, err)
+			}
+			j.rows += n
+			j.files++
+			w.log.Debug("wrote parquet", "table", j.b.name(), "date", date, "file", j.names[i], "rows", n)
+		}
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range children {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			return run(j)
+		})
+	}
+	err := g.Wait()
+	for _, j := range children {
+		w.buffered -= j.rows
+	}
+	if err != nil {
+		return err
+	}
+	for _, j := range commit {
+		err := run(j)
+		w.buffered -= j.rows
+		if err != nil {
+			return err
 		}
 	}
 	w.buffered = 0

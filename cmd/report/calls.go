@@ -94,8 +94,8 @@ started within a duration before now (Go durations like 36h, or days: 7d).`,
 func parseSince(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.ParseFloat(n, 64)
-		if err != nil || days < 0 {
-			return 0, fmt.Errorf("want a duration like 36h or 7d")
+		if err != nil || !(days >= 0 && days <= 100*366) { // also rejects NaN
+			return 0, fmt.Errorf("want a duration like 36h or 7d (at most 100 years)")
 		}
 		return time.Duration(days * 24 * float64(time.Hour)), nil
 	}

@@ -294,3 +294,15 @@ func TestDatasetDoc(t *testing.T) {
 		t.Errorf("%s is out of date with report schema (go test ./cmd/report -run TestDatasetDoc -update-report rewrites it)", path)
 	}
 }
+
+func FuzzParseSince(f *testing.F) {
+	for _, s := range []string{"36h", "7d", "0.5d", "-1h", "1h30m", "d", "1e400d", "NaNd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseSince(s)
+		if err == nil && d < 0 {
+			t.Errorf("parseSince(%q) = %v: negative", s, d)
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,7 +216,7 @@ func formatFloat(f float64, round bool) string {
 
 func numeric(v any) bool {
 	switch v.(type) {
-	case int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, interface{ Float64() float64 }:
+	case int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, *big.Int, interface{ Float64() float64 }:
 		return true
 	}
 	return false
