@@ -20,6 +20,8 @@ type Engine struct {
 	log  *slog.Logger
 	cur  atomic.Pointer[Set]
 
+	watching chan struct{} // closed once Watch listens for SIGHUP (tests)
+
 	mu   sync.Mutex // serialises reloads
 	sum  [32]byte   // content hash of the last file read (good or bad)
 	good [32]byte   // content hash of the set in force
@@ -30,7 +32,7 @@ func NewEngine(path string, logger *slog.Logger) (*Engine, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{path: path, log: logger}
+	e := &Engine{path: path, log: logger, watching: make(chan struct{})}
 	data, err := readFile(path)
 	if err != nil {
 		return nil, err
@@ -107,6 +109,13 @@ func (e *Engine) Watch(ctx context.Context, interval time.Duration) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	e.mu.Lock()
+	select {
+	case <-e.watching:
+	default:
+		close(e.watching)
+	}
+	e.mu.Unlock()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
