@@ -731,6 +731,9 @@ func (s *Spool) update(id string, fn func(it *Item) error) error {
 // handed out wait.
 func (s *Spool) Next(ctx context.Context) (Item, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return Item{}, err
+		}
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
