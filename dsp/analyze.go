@@ -92,10 +92,15 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 	a.buf[1] = make([]float32, block*nch)
 	a.frame = make([]vadFrame, nch)
 	a.ch = make([]anChannel, nch)
+	a.vd = newVADDecider(nch, opts.VAD)
+	// Periodicity is computed when the decider asks for it: up to its
+	// lookahead plus one block after the frame was made.
+	keep := a.vd.look + a.vd.lag + anBlockSeconds*100 + 2
+	a.vd.perFn = func(c int, dpos int64) float32 { return a.ch[c].feat.periodicityAt(dpos) }
 	for c := range a.ch {
 		a.ch[c] = anChannel{
 			x:      make([]float32, block),
-			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz),
+			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz, keep),
 			frames: make([]vadFrame, 0, block*100/f.SampleRate+2),
 		}
 		a.ch[c].level = NewLevelMeter(f.SampleRate)
@@ -108,7 +113,6 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 			a.ch[c].dtmf = d
 		}
 	}
-	a.vd = newVADDecider(nch, opts.VAD)
 	workers := opts.Workers
 	if workers < 1 {
 		workers = DefaultOptions().Workers

@@ -4,8 +4,9 @@ import "math"
 
 // vadFrame is what the VAD knows of one 10 ms frame of one channel.
 type vadFrame struct {
-	p   float32 // mean square after the high-pass (speech band)
-	per float32 // periodicity: peak normalized autocorrelation at pitch lags
+	p    float32 // mean square after the high-pass (speech band)
+	per  float32 // periodicity, when computed with the frame (tests)
+	dpos int64   // decimated samples written when the frame ended (see periodicityAt)
 }
 
 // Periodicity analysis: the high-passed signal is low-passed (a one-pole
@@ -13,12 +14,12 @@ type vadFrame struct {
 // and at each frame end the normalized autocorrelation of the last
 // vadPerWinS is searched over pitch lags vadPerMinF0..vadPerMaxF0.
 const (
-	vadPerLPHz  = 900
-	vadPerRate  = 2000
-	vadPerWinS  = 0.02
-	vadPerMinF0 = 80
-	vadPerMaxF0 = 400
-	vadPerRing  = 128 // power of two ≥ window + longest lag
+	vadPerLPHz   = 900
+	vadPerRate   = 2000
+	vadPerWinS   = 0.02
+	vadPerMinF0  = 80
+	vadPerMaxF0  = 400
+	vadPerMaxLag = 128 // bound on window + longest lag, decimated samples
 )
 
 // vadFeatures turns one channel's samples into the 10 ms frame features the
@@ -48,24 +49,16 @@ type vadFeatures struct {
 	dec         int // decimation factor
 	decN        int
 	decAcc      float64
-	ring        [vadPerRing]float32
-	pos         int // samples written to ring (next index = pos mod vadPerRing)
-	win, lo, hi int // window and lag range, in decimated samples
-	// gate skips the periodicity search on frames less than vadPerGate
-	// above a slowly rising minimum of the frame power.
-	gate float64
+	ring        []float32 // decimated signal, a power-of-two ring
+	mask        int64
+	pos         int64 // samples written to ring (next index = pos & mask)
+	win, lo, hi int   // window and lag range, in decimated samples
 }
 
-// Periodicity gate: a minimum follower rising 0.5 dB/s; after the first
-// 5 s, frames within 5 dB of it are not searched. The decider's floor is the 5 s minimum and
-// speech needs ≥ OffsetSNRDB (8 dB) above it by default, so no frame that
-// can be speech is skipped.
-const (
-	vadPerGateRise = 1.00115 // per frame: 0.005 dB
-	vadPerGate     = 3.16    // 5 dB
-)
-
-func newVADFeatures(sampleRate int, highPassHz float64) *vadFeatures {
+// newVADFeatures returns the feature extractor of one channel. keepFrames
+// is how many frames back periodicityAt must reach (the decider's
+// lookahead plus the frames of one block).
+func newVADFeatures(sampleRate int, highPassHz float64, keepFrames int) *vadFeatures {
 	f := &vadFeatures{sr: sampleRate}
 	f.b0, f.c0 = 1, 1 // pass-through when the high-pass is off
 	if highPassHz > 0 && highPassHz < float64(sampleRate)/2 {
@@ -87,9 +80,18 @@ func newVADFeatures(sampleRate int, highPassHz float64) *vadFeatures {
 	f.win = int(math.Round(vadPerWinS * fd))
 	f.lo = max(1, int(math.Ceil(fd/vadPerMaxF0)))
 	f.hi = int(math.Floor(fd / vadPerMinF0))
-	if f.win+f.hi > vadPerRing {
-		f.hi = vadPerRing - f.win
+	if f.win+f.hi > vadPerMaxLag {
+		f.hi = vadPerMaxLag - f.win
 	}
+	// The ring keeps keepFrames of history beyond the analysis window, so
+	// the decider can ask for the periodicity of a frame that long ago.
+	need := int64(keepFrames+2)*int64(math.Ceil(fd/100)) + int64(f.win+f.hi)
+	size := int64(256)
+	for size < need {
+		size *= 2
+	}
+	f.ring = make([]float32, size)
+	f.mask = size - 1
 	f.need = f.frameLen(0)
 	return f
 }
@@ -129,7 +131,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 			decAcc += l1
 			decN++
 			if decN == dec {
-				f.ring[f.pos&(vadPerRing-1)] = float32(decAcc)
+				f.ring[f.pos&f.mask] = float32(decAcc)
 				f.pos++
 				decAcc, decN = 0, 0
 			}
@@ -180,30 +182,21 @@ func (f *vadFeatures) flush(out []vadFrame) []vadFrame {
 
 // frameDone returns the features of a frame of mean square p.
 func (f *vadFeatures) frameDone(p float64) vadFrame {
-	if f.gate == 0 || p < f.gate {
-		f.gate = max(p, 1e-12)
-	} else {
-		f.gate *= vadPerGateRise
-	}
-	fr := vadFrame{p: float32(p)}
-	// The first 5 s are always searched: the follower has not seen the
-	// floor yet.
-	if f.frame < 500 || p >= f.gate*vadPerGate {
-		fr.per = f.periodicity()
-	}
-	return fr
+	return vadFrame{p: float32(p), dpos: f.pos}
 }
 
-// periodicity returns the largest normalized autocorrelation of the last
-// win decimated samples with the samples lo..hi earlier (0 when there is
-// not enough history or no energy).
-func (f *vadFeatures) periodicity() float32 {
-	if f.pos < f.win+f.hi {
+// periodicityAt returns the largest normalized autocorrelation of the win
+// decimated samples before end (a frame's dpos) with the samples lo..hi
+// earlier: about 1 for voiced sound, low for noise. It returns 0 when there
+// is not enough history, no energy, or end has left the ring. It is
+// computed on demand (only for frames the decider takes for speech), which
+// spares most of its cost.
+func (f *vadFeatures) periodicityAt(end int64) float32 {
+	if end < int64(f.win+f.hi) || end > f.pos || f.pos-end+int64(f.win+f.hi) > f.mask+1 {
 		return 0
 	}
-	const m = vadPerRing - 1
-	end := f.pos & m // one past the newest
-	a0 := end - f.win
+	m := int(f.mask)
+	a0 := int(end&f.mask) - f.win
 	var ea float64
 	for k := range f.win {
 		v := float64(f.ring[(a0+k)&m])
@@ -221,7 +214,7 @@ func (f *vadFeatures) periodicity() float32 {
 	// r[L] for every lag, then the best peak refined by a parabola
 	// through its neighbours (the pitch period is rarely a whole number
 	// of decimated samples).
-	var r [vadPerRing]float64
+	var r [vadPerMaxLag + 1]float64
 	for L := f.lo; L <= f.hi; L++ {
 		if L > f.lo {
 			// Window moves one sample earlier: add the new first, drop the old last.

@@ -27,7 +27,7 @@ func featSignal(n, sr int) []float32 {
 
 func TestVADFeaturesFrameGrid(t *testing.T) {
 	for _, sr := range []int{8000, 16000, 22050, 44100} {
-		f := newVADFeatures(sr, 300)
+		f := newVADFeatures(sr, 300, 200)
 		x := make([]float32, sr) // 1 s
 		var out []vadFrame
 		// Feed in awkward pieces.
@@ -40,7 +40,7 @@ func TestVADFeaturesFrameGrid(t *testing.T) {
 		}
 	}
 	// A partial last frame is flushed.
-	f := newVADFeatures(16000, 300)
+	f := newVADFeatures(16000, 300, 200)
 	out := f.flush(f.process(make([]float32, 16000+50), nil))
 	if len(out) != 101 {
 		t.Errorf("1 s + 50 samples: %d frames, want 101", len(out))
@@ -50,8 +50,11 @@ func TestVADFeaturesFrameGrid(t *testing.T) {
 func TestVADFeaturesPowerAndPeriodicity(t *testing.T) {
 	sr := 16000
 	x := featSignal(2*sr, sr)
-	f := newVADFeatures(sr, 300)
+	f := newVADFeatures(sr, 300, 200)
 	out := f.flush(f.process(x, nil))
+	for k := range out {
+		out[k].per = f.periodicityAt(out[k].dpos)
+	}
 	var onP, offP, onPer, offPer float64
 	var nOn, nOff int
 	for k, fr := range out {
@@ -86,8 +89,8 @@ func TestVADFeaturesPowerAndPeriodicity(t *testing.T) {
 		hum[i] = float32(0.1 * math.Sin(2*math.Pi*100*float64(i)/float64(sr)))
 		tone[i] = float32(0.1 * math.Sin(2*math.Pi*1000*float64(i)/float64(sr)))
 	}
-	ph := newVADFeatures(sr, 300).process(hum, nil)
-	pt := newVADFeatures(sr, 300).process(tone, nil)
+	ph := newVADFeatures(sr, 300, 200).process(hum, nil)
+	pt := newVADFeatures(sr, 300, 200).process(tone, nil)
 	if d := 10 * math.Log10(float64(pt[50].p)/float64(ph[50].p)); d < 30 {
 		t.Errorf("1 kHz vs 100 Hz after the high-pass: %.1f dB, want ≥ 30", d)
 	}
@@ -95,7 +98,7 @@ func TestVADFeaturesPowerAndPeriodicity(t *testing.T) {
 
 func TestVADFeaturesNoAlloc(t *testing.T) {
 	x := featSignal(16000, 16000)
-	f := newVADFeatures(16000, 300)
+	f := newVADFeatures(16000, 300, 200)
 	out := make([]vadFrame, 0, 200)
 	allocs := testing.AllocsPerRun(20, func() {
 		out = f.process(x, out[:0])
@@ -106,10 +109,11 @@ func TestVADFeaturesNoAlloc(t *testing.T) {
 }
 
 // BenchmarkVADFeatures is the per-channel feature stage: high-pass, frame
-// power and periodicity, over one minute of one 16 kHz channel.
+// power and the decimated signal for periodicity, over one minute of one
+// 16 kHz channel.
 func BenchmarkVADFeatures(b *testing.B) {
 	x := featSignal(60*16000, 16000)
-	f := newVADFeatures(16000, 300)
+	f := newVADFeatures(16000, 300, 200)
 	out := make([]vadFrame, 0, 6100)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -129,4 +133,19 @@ func vadCPU() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkPeriodicity is the on-demand periodicity search, per frame (the
+// decider asks for it only on frames it takes for speech).
+func BenchmarkPeriodicity(b *testing.B) {
+	x := featSignal(16000, 16000)
+	f := newVADFeatures(16000, 300, 200)
+	out := f.process(x, nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var s float32
+	for i := range b.N {
+		s += f.periodicityAt(out[50+i%40].dpos)
+	}
+	_ = s
 }

@@ -59,11 +59,15 @@ type vadDecider struct {
 
 	look, lag int       // frames
 	ring      []float32 // power of the last R frames: [(t%R)*nch + c]
-	pring     []float32 // periodicity, same layout
-	fring     []float32 // noise floor at push time, same layout
-	R         int
-	pushed    int64
-	decided   int64
+	pring     []float32 // periodicity given with the frame, same layout
+	dring     []int64   // the frame's dpos, same layout
+	// perFn, when set, computes a channel's periodicity for a frame (by
+	// its dpos) on demand: only for frames decided to be speech.
+	perFn   func(c int, dpos int64) float32
+	fring   []float32 // noise floor at push time, same layout
+	R       int
+	pushed  int64
+	decided int64
 
 	// Noise floor: minimum statistics over nSub sub-windows of subLen frames.
 	subLen, nSub, subPos, subIdx int
@@ -102,6 +106,7 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.R = v.look + v.lag + 2
 	v.ring = make([]float32, v.R*nch)
 	v.pring = make([]float32, v.R*nch)
+	v.dring = make([]int64, v.R*nch)
 	v.fring = make([]float32, v.R*nch)
 	v.nSub = 8
 	v.subLen = int(math.Round(o.NoiseWindowS * 100 / float64(v.nSub)))
@@ -152,6 +157,7 @@ func (v *vadDecider) push(fr []vadFrame) {
 		}
 		v.ring[slot+c] = x
 		v.pring[slot+c] = fr[c].per
+		v.dring[slot+c] = fr[c].dpos
 		if x < v.curMin[c] {
 			v.curMin[c] = x
 		}
@@ -299,7 +305,15 @@ func (v *vadDecider) decide() {
 		sp := p-leak >= fl*thr && p >= leak*v.margin && p >= v.minLevel
 		v.state[i] = sp
 		v.out[i].push(sp)
-		v.voiced[i].push(sp && v.pring[slot+i] >= v.voicedR)
+		voiced := false
+		if sp {
+			per := v.pring[slot+i]
+			if v.perFn != nil {
+				per = v.perFn(i, v.dring[slot+i])
+			}
+			voiced = per >= v.voicedR
+		}
+		v.voiced[i].push(voiced)
 	}
 	v.decided++
 }
