@@ -12,6 +12,7 @@ import (
 	"github.com/callscope/callscope/recording/acs"
 	"github.com/callscope/callscope/recording/callback"
 	"github.com/callscope/callscope/recording/control"
+	"github.com/callscope/callscope/recording/eventgrid"
 	"github.com/callscope/callscope/recording/rules"
 	"github.com/callscope/callscope/store"
 )
@@ -136,4 +137,14 @@ func toStoreEvent(e control.Event) store.RecordingEvent {
 		Time: e.Time, RecordingID: e.RecordingID, ServerCallID: e.ServerCallID, CorrelationID: e.CorrelationID,
 		Event: e.Event, Action: e.Action, Rule: e.Rule, Outcome: e.Outcome, Detail: e.Detail, EventID: e.EventID,
 	}
+}
+
+// platformEvent hands an Event Grid platform event (CallStarted, CallEnded,
+// IncomingCall, …) from the spool workers to the recording controller; a
+// no-op when recording control is not configured.
+func platformEvent(ctx context.Context, ev eventgrid.Event) error {
+	if recordingController == nil {
+		return nil
+	}
+	return recordingController.HandlePlatformEvent(ctx, ev.Type, ev.ID, ev.Time, ev.Data)
 }

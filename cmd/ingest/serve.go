@@ -224,6 +224,7 @@ header; give two during a rotation) and/or Entra ID bearer tokens
 			if err != nil {
 				return err
 			}
+			p.OnEvent = platformEvent
 			srv, err := ingest.NewServer(so, p)
 			if err != nil {
 				return err

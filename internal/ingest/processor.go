@@ -60,8 +60,11 @@ type Processor struct {
 	// OnComplete, if set, runs once a recording folder is complete (for
 	// in-process analysis). Its error is logged, not retried.
 	OnComplete func(ctx context.Context, dir string) error
-	Logger     *slog.Logger
-	Metrics    *Metrics
+	// OnEvent, if set, receives every other event (CallStarted, CallEnded,
+	// …) for the recording-control rules; an error retries the item.
+	OnEvent func(ctx context.Context, ev eventgrid.Event) error
+	Logger  *slog.Logger
+	Metrics *Metrics
 }
 
 // Result says what Process did.
@@ -141,6 +144,11 @@ func (p *Processor) Process(ctx context.Context, raw []byte) (Result, error) {
 	}
 	ev := evs[0]
 	if !ev.IsType(recording.EventRecordingFileStatusUpdated) {
+		if p.OnEvent != nil {
+			if err := p.OnEvent(ctx, ev); err != nil {
+				return Result{Ignored: true}, fmt.Errorf("recording control: %w", err)
+			}
+		}
 		return Result{Ignored: true}, nil
 	}
 	recID, data, err := RecordingIDOf(ev)
