@@ -195,11 +195,18 @@ func (f *vadFeatures) periodicityAt(end int64) float32 {
 	if end < int64(f.win+f.hi) || end > f.pos || f.pos-end+int64(f.win+f.hi) > f.mask+1 {
 		return 0
 	}
-	m := int(f.mask)
-	a0 := int(end&f.mask) - f.win
+	// Copy the hi+win samples before end into a contiguous scratch:
+	// x[hi:] is the analysis window, x[hi-L:hi-L+win] the window L back.
+	var buf [vadPerMaxLag]float64
+	n := f.hi + f.win
+	x := buf[:n]
+	m := f.mask
+	for k := range x {
+		x[k] = float64(f.ring[(end-int64(n)+int64(k))&m])
+	}
+	a := x[f.hi:]
 	var ea float64
-	for k := range f.win {
-		v := float64(f.ring[(a0+k)&m])
+	for _, v := range a {
 		ea += v * v
 	}
 	if ea < 1e-18 {
@@ -207,8 +214,7 @@ func (f *vadFeatures) periodicityAt(end int64) float32 {
 	}
 	// Energy of the lagged window for lag lo, then slide.
 	var eb float64
-	for k := range f.win {
-		v := float64(f.ring[(a0-f.lo+k)&m])
+	for _, v := range x[f.hi-f.lo : f.hi-f.lo+f.win] {
 		eb += v * v
 	}
 	// r[L] for every lag, then the best peak refined by a parabola
@@ -216,16 +222,15 @@ func (f *vadFeatures) periodicityAt(end int64) float32 {
 	// of decimated samples).
 	var r [vadPerMaxLag + 1]float64
 	for L := f.lo; L <= f.hi; L++ {
+		b := x[f.hi-L : f.hi-L+f.win]
 		if L > f.lo {
 			// Window moves one sample earlier: add the new first, drop the old last.
-			nv := float64(f.ring[(a0-L)&m])
-			ov := float64(f.ring[(a0-L+f.win)&m])
+			nv, ov := b[0], x[f.hi-L+f.win]
 			eb += nv*nv - ov*ov
 		}
 		var c float64
-		b0 := a0 - L
-		for k := range f.win {
-			c += float64(f.ring[(a0+k)&m]) * float64(f.ring[(b0+k)&m])
+		for k, v := range a {
+			c += v * b[k]
 		}
 		if eb > 1e-18 {
 			r[L] = c / math.Sqrt(ea*eb)

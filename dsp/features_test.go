@@ -143,9 +143,11 @@ func BenchmarkPeriodicity(b *testing.B) {
 	out := f.process(x, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
+	c0 := vadCPU()
 	var s float32
 	for i := range b.N {
 		s += f.periodicityAt(out[50+i%40].dpos)
 	}
 	_ = s
+	b.ReportMetric(float64(vadCPU()-c0)/float64(b.N), "cpu-ns/frame")
 }
