@@ -352,3 +352,26 @@ func BenchmarkPutConcurrent(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+func FuzzDecodeLine(f *testing.F) {
+	it := item("e1", "r1", "d1")
+	line, _ := encode(&it)
+	f.Add(line)
+	f.Add([]byte("00000000 {}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := decodeLine(b)
+		if err != nil {
+			return
+		}
+		if got.ID == "" {
+			t.Fatal("accepted a record without id")
+		}
+		again, err := encode(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := decodeLine(again); err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+	})
+}
