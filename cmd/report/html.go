@@ -63,7 +63,6 @@ atomically (temporary file, then rename).`,
 			if err != nil {
 				return err
 			}
-			rep.Title = htmlTitle(filter.label)
 			rep.GeneratedAt = time.Now().UTC()
 			rep.Version = version.String()
 			rep.Data = g.Data

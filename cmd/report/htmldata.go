@@ -378,11 +378,3 @@ func share(a, b float64) float64 {
 	}
 	return a / b
 }
-
-// htmlTitle names the page after its selection.
-func htmlTitle(label string) string {
-	if strings.HasPrefix(label, "date ") {
-		return "callscope QA report " + strings.TrimPrefix(label, "date ")
-	}
-	return "callscope QA report"
-}

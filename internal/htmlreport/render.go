@@ -70,8 +70,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 // Write renders r as one self-contained HTML page.
 func Write(w io.Writer, r *Report) error {
 	v := view{Report: r, CSS: template.CSS(styleCSS), Script: template.JS(reportJS)}
+	v.Title = r.Title
 	if v.Title == "" {
-		v.Title = "callscope report"
+		v.Title = "callscope QA report"
 	}
 	v.Payload = pageJSON(r)
 	v.Capped = r.Overview.Calls > len(r.Calls)

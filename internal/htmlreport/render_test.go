@@ -143,7 +143,12 @@ func payload(t *testing.T, page string) pageData {
 }
 
 func TestWriteEscapesAndMasks(t *testing.T) {
-	page := render(t, sampleReport())
+	r := sampleReport()
+	r.Title = "QA of <the> day"
+	page := render(t, r)
+	if !strings.Contains(page, "<title>QA of &lt;the&gt; day — date 2026-11-20</title>") {
+		t.Error("title missing or not escaped")
+	}
 	for _, bad := range []string{"<script>alert(1)", "<img src=x", "<b>x", "14255550123", "442071838750", "5550123"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q", bad)
