@@ -242,6 +242,10 @@ func compactQuery(table string, files, callsFiles []LakeFile) string {
 		if c.Partition || c.Name == "generation" {
 			continue
 		}
+		if !anyHas(files, c.Name) { // added after every one of these files
+			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type, quoteIdent(c.Name)))
+			continue
+		}
 		cols = append(cols, "t."+quoteIdent(c.Name))
 	}
 	src := readParquet(files)

@@ -161,7 +161,8 @@ func rawSelect(t Table, files []LakeFile) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if len(files) == 0 {
+		if len(files) == 0 || (!c.Partition && !anyHas(files, c.Name)) {
+			// No file has the column (or no file at all): typed NULLs.
 			fmt.Fprintf(&b, "CAST(NULL AS %s) AS %s", c.Type, quoteIdent(c.Name))
 		} else {
 			b.WriteString(quoteIdent(c.Name))
@@ -184,6 +185,16 @@ func rawSelect(t Table, files []LakeFile) string {
 	}
 	b.WriteString(")")
 	return b.String()
+}
+
+// anyHas reports whether any of files has column name.
+func anyHas(files []LakeFile, name string) bool {
+	for _, f := range files {
+		if strings.HasPrefix(f.SchemaKey, name+":") || strings.Contains(f.SchemaKey, ";"+name+":") {
+			return true
+		}
+	}
+	return false
 }
 
 // sameSchema reports whether files all have the same columns and types, so

@@ -179,7 +179,7 @@ func validateFile(t tableOps, path string) (rows int64, key string, err error) {
 	if err != nil {
 		return 0, "", fmt.Errorf("unsupported Parquet schema: %w", err)
 	}
-	if err := checkSchema(t.arrowSchema(), sc); err != nil {
+	if err := checkSchema(t.describe(), t.arrowSchema(), sc); err != nil {
 		return 0, "", fmt.Errorf("not a %s file: %w", t.tableName(), err)
 	}
 	var kb strings.Builder
@@ -191,12 +191,20 @@ func validateFile(t tableOps, path string) (rows int64, key string, err error) {
 
 // checkSchema reports whether got has every field of want with a type of
 // the same family (any string encoding, any integer width, any timestamp).
-func checkSchema(want, got *arrow.Schema) error {
+// Columns added after the first schema version (Column.Added) may be
+// missing.
+func checkSchema(t Table, want, got *arrow.Schema) error {
+	added := map[string]bool{}
+	for _, c := range t.Columns {
+		added[c.Name] = c.Added != ""
+	}
 	var problems []string
 	for _, f := range want.Fields() {
 		idx := got.FieldIndices(f.Name)
 		if len(idx) == 0 {
-			problems = append(problems, "missing column "+f.Name)
+			if !added[f.Name] {
+				problems = append(problems, "missing column "+f.Name)
+			}
 			continue
 		}
 		g := got.Field(idx[0])

@@ -30,6 +30,10 @@ type Column struct {
 	// Partition is true for the hive partition key (date): it is part of
 	// the directory name, not of the files.
 	Partition bool
+	// Added is the SchemaVersion that added the column, "" for the
+	// original columns. Files written before it lack the column; they stay
+	// valid and the views show NULL there. Set it on every new column.
+	Added string
 }
 
 // Arrow types used by the schemas.

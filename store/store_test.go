@@ -325,3 +325,45 @@ func FuzzPartitionDate(f *testing.F) {
 		}
 	})
 }
+
+// TestAddedColumn checks the rule for schema evolution: a column marked
+// Added may be missing from older files (here one written by DuckDB, not
+// by the Writer); the views show NULL for their rows, and compaction keeps
+// them.
+func TestAddedColumn(t *testing.T) {
+	root := t.TempDir()
+	writeRecs(t, root, WriterOptions{}, sampleRecording("new", day0, time.Time{}))
+	db := openDB(t, root)
+	old := filepath.Join(root, "lake", "channels", "date=2026-11-20", "old-0.parquet")
+	query(t, db, "COPY (SELECT * EXCLUDE (dc_offset, date) REPLACE ('old' AS recording_id) FROM raw.channels) TO '"+old+"' (FORMAT parquet)")
+	db.Close()
+
+	for i := range channelsTable.cols {
+		if channelsTable.cols[i].Name == "dc_offset" {
+			channelsTable.cols[i].Added = "2"
+			defer func() { channelsTable.cols[i].Added = "" }()
+		}
+	}
+	clear(validCache)
+	defer clear(validCache)
+	db = openDB(t, root)
+	if bad := db.BadFiles(); len(bad) != 0 {
+		t.Fatalf("old file rejected: %v", bad)
+	}
+	res := query(t, db, "SELECT recording_id, dc_offset FROM raw.channels ORDER BY recording_id, channel")
+	want := [][]any{{"new", 0.001}, {"new", 0.0}, {"old", nil}, {"old", nil}}
+	if !reflect.DeepEqual(res.Rows, want) {
+		t.Errorf("rows %v, want %v", res.Rows, want)
+	}
+	// With only old files, the column is a typed NULL.
+	newFiles, _ := filepath.Glob(filepath.Join(root, "lake", "channels", "*", "run*.parquet"))
+	newFiles2, _ := filepath.Glob(filepath.Join(root, "lake", "channels", "*", "2*.parquet"))
+	for _, f := range append(newFiles, newFiles2...) {
+		os.Remove(f)
+	}
+	db2 := openDB(t, root)
+	res = query(t, db2, "SELECT recording_id, typeof(dc_offset), dc_offset FROM raw.channels")
+	if len(res.Rows) != 2 || res.Rows[0][0] != "old" || res.Rows[0][1] != "DOUBLE" || res.Rows[0][2] != nil {
+		t.Errorf("only old files: %v", res.Rows)
+	}
+}
