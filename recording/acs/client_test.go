@@ -331,3 +331,26 @@ func TestClientValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestAttemptTimeoutRetried(t *testing.T) {
+	srv, _ := newSim(t, acstest.Options{})
+	c, err := acs.NewClientFromConnectionString(srv.ConnectionString(), acs.Options{AttemptTimeout: 30 * time.Millisecond, MaxAttempts: 2, RetryDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetFaults(acstest.Faults{Delay: 300 * time.Millisecond})
+	start := time.Now()
+	_, err = c.GetRecording(context.Background(), "abc")
+	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Errorf("slow service: %v", err)
+	}
+	if d := time.Since(start); d > 250*time.Millisecond {
+		t.Errorf("took %v: attempts not bounded by AttemptTimeout", d)
+	}
+	// The caller's context ends the retries.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.GetRecording(ctx, "abc"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}

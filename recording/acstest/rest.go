@@ -99,7 +99,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		Body: body, Status: rec.status, RespHeader: w.Header().Clone(), RespBody: rec.buf.Bytes(), Authenticated: auth,
 	}
 	var v []string
-	if s.opts.Spec != nil {
+	if s.opts.Spec != nil && rec.status != 0 { // 0: the client went away
 		for _, e := range s.opts.Spec.CheckRequest(ex.Method, ex.EscapedPath, ex.Query, ex.Header, ex.Body) {
 			v = append(v, fmt.Sprintf("request %s %s: %v", ex.Method, ex.EscapedPath, e))
 		}
