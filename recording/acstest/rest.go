@@ -319,6 +319,11 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, body []byte) {
 	} else {
 		rec.paused = true
 	}
+	failAsync := s.faults.FailStarts > 0
+	if failAsync {
+		s.faults.FailStarts--
+		rec.stopped, rec.state, rec.paused = true, acs.StateInactive, true
+	}
 	s.recordings[rec.id] = rec
 	resp, _ := json.Marshal(acs.RecordingState{RecordingID: rec.id, RecordingState: acs.StateInactive, RecordingKind: "azureCommunicationServices"})
 	resp = append(resp, '\n')
@@ -331,6 +336,15 @@ func (s *Server) start(w http.ResponseWriter, r *http.Request, body []byte) {
 	w.WriteHeader(s.opts.StartStatus)
 	_, _ = w.Write(resp)
 
+	if failAsync {
+		if uri := req.RecordingStateCallbackURI; uri != "" {
+			s.SendCallback(uri, "StartRecordingFailed", "calling/recordings/"+call.ServerCallID+"/"+rec.id+"/StartRecordingFailed", map[string]any{
+				"recordingId": rec.id, "callConnectionId": platformID, "serverCallId": call.ServerCallID, "correlationId": call.CorrelationID,
+				"resultInformation": map[string]any{"code": 500, "subCode": 8583, "message": "Recording failed to start (simulated)."},
+			})
+		}
+		return
+	}
 	// The service first reports inactive with the .NET zero time, then
 	// active (unless started paused).
 	s.recordingStateChanged(rec, acs.StateInactive, time.Time{})

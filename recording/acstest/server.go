@@ -94,6 +94,11 @@ type Faults struct {
 	ReorderCallbacks bool
 	// CallbackDelay is waited before each callback delivery.
 	CallbackDelay time.Duration
+	// FailStarts makes the next N accepted starts fail asynchronously: the
+	// request is answered 200/202 as usual, then StartRecordingFailed is
+	// sent instead of RecordingStateChanged active, and the recording ends
+	// without a file.
+	FailStarts int
 }
 
 // Participant is one participant of a simulated call. Audio is mono float32

@@ -505,3 +505,22 @@ func TestOperatorPause(t *testing.T) {
 		t.Error("unknown id accepted")
 	}
 }
+
+func TestStartRecordingFailed(t *testing.T) {
+	h := newHarness(t, acstest.Faults{FailStarts: 1})
+	h.callStarted("ev-1")
+	h.idle()
+	st := h.state()
+	if st.State != control.Idle || st.RecordingID != "" {
+		t.Fatalf("after StartRecordingFailed: %+v", st)
+	}
+	// A later start (a new event) is allowed and succeeds.
+	h.callStarted("ev-2")
+	h.idle()
+	if st := h.state(); st.State != control.Active || st.RecordingID == "" {
+		t.Fatalf("second start: %+v", st)
+	}
+	if n := len(h.sim.Recordings()); n != 2 {
+		t.Errorf("%d recordings, want the failed one and the second", n)
+	}
+}
