@@ -54,38 +54,8 @@ func Quarantine(dataDir, input string, cause error, now time.Time) (string, erro
 		}
 	}
 	data, _ := json.MarshalIndent(r, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, "reason.json"), append(data, '\n')); err != nil {
+	if err := recording.WriteFileAtomic(filepath.Join(dir, "reason.json"), append(data, '\n'), 0o644); err != nil {
 		return "", fmt.Errorf("write quarantine reason: %w", err)
 	}
 	return dir, nil
-}
-
-// writeFileAtomic writes data to a temp file in the same directory, syncs
-// it and renames it over path.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

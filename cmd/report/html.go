@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +10,7 @@ import (
 	"github.com/callscope/callscope/internal/cli"
 	"github.com/callscope/callscope/internal/htmlreport"
 	"github.com/callscope/callscope/internal/version"
+	"github.com/callscope/callscope/recording"
 )
 
 func newHTMLCmd(g *cli.Globals) *cobra.Command {
@@ -74,7 +73,7 @@ atomically (temporary file, then rename).`,
 				_, err := g.Stdout.Write(b.Bytes())
 				return err
 			}
-			if err := writeFileAtomic(out, b.Bytes()); err != nil {
+			if err := recording.WriteFileAtomic(out, b.Bytes(), 0o644); err != nil {
 				return fmt.Errorf("write %s: %w", out, err)
 			}
 			g.Logger.Info("wrote HTML report", "file", out, "calls", rep.Overview.Calls,
@@ -91,37 +90,3 @@ atomically (temporary file, then rename).`,
 	return cmd
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, fsynced and renamed into place.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
