@@ -89,4 +89,3 @@ atomically (temporary file, then rename).`,
 	fl.IntVar(&opts.MaxWorst, "worst", opts.MaxWorst, "list this many worst calls in the overview")
 	return cmd
 }
-
