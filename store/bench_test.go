@@ -8,33 +8,47 @@ import (
 	"time"
 )
 
-// BenchmarkWriteCalls measures the Writer: analyses (2 channels, 10
-// segments, 2 silences, 1 overlap, 2 digits, 0-2 flags, 1 pause) buffered
-// and flushed to Parquet, reported as calls/s.
+// BenchmarkWriteCalls measures the Writer, reported as calls/s (and
+// rows/s over all tables): "full" analyses have 2 channels, 10 segments,
+// 2 silences, 1 overlap, 2 digits, 0-2 flags and 1 pause; "calls_only" are
+// bare calls rows.
 func BenchmarkWriteCalls(b *testing.B) {
-	root := b.TempDir()
-	r := rand.New(rand.NewPCG(1, 2))
-	recs := make([]*Recording, 1000)
-	for i := range recs {
-		recs[i] = genRecording(r, i, day0.Add(time.Duration(i)*time.Minute), time.Time{})
+	for _, full := range []bool{true, false} {
+		name := map[bool]string{true: "full", false: "calls_only"}[full]
+		b.Run(name, func(b *testing.B) {
+			root := b.TempDir()
+			r := rand.New(rand.NewPCG(1, 2))
+			recs := make([]*Recording, 1000)
+			rowsPer := 0
+			for i := range recs {
+				recs[i] = genRecording(r, i, day0.Add(time.Duration(i)*time.Minute), time.Time{})
+				if !full {
+					recs[i] = &Recording{Call: recs[i].Call}
+				}
+				x := recs[i]
+				rowsPer += 1 + len(x.Channels) + len(x.Segments) + len(x.Silences) + len(x.Overlaps) + len(x.DTMF) + len(x.QAFlags) + len(x.Pauses)
+			}
+			w, err := NewWriter(root, WriterOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			start := time.Now()
+			n := 0
+			for b.Loop() {
+				if err := w.Add(recs[n%len(recs)]); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if err := w.Close(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			secs := time.Since(start).Seconds()
+			b.ReportMetric(float64(n)/secs, "calls/s")
+			b.ReportMetric(float64(n)*float64(rowsPer)/float64(len(recs))/secs, "rows/s")
+		})
 	}
-	w, err := NewWriter(root, WriterOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	start := time.Now()
-	n := 0
-	for b.Loop() {
-		if err := w.Add(recs[n%len(recs)]); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	if err := w.Close(b.Context()); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "calls/s")
 }
 
 const benchCalls = 100_000

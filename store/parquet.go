@@ -65,6 +65,9 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 	schema := t.schema
 	popts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
+		// zstd level 1: most of the ratio of the default level at a
+		// fraction of the CPU (analyze must stay cheap).
+		parquet.WithCompressionLevel(1),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
 		parquet.WithStats(true),
 		// Dictionary pages for strings only (recording ids repeat in child

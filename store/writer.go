@@ -187,10 +187,19 @@ func (w *Writer) Add(rec *Recording) error {
 }
 
 func addRows[R any](b *partBuf[R], date string, rows []R, cm common, f func(*R) *common) int {
-	for _, r := range rows {
-		*f(&r) = cm
-		b.add(date, r)
+	if len(rows) == 0 {
+		return 0
 	}
+	s := b.parts[date]
+	if s == nil && b.spare != nil {
+		s, b.spare = b.spare, nil
+	}
+	n := len(s)
+	s = append(s, rows...)
+	for i := n; i < len(s); i++ {
+		*f(&s[i]) = cm
+	}
+	b.parts[date] = s
 	return len(rows)
 }
 
@@ -332,13 +341,20 @@ type tableBuf interface {
 type partBuf[R any] struct {
 	t     *tableDef[R]
 	parts map[string][]R
+	spare []R // a flushed partition's slice, cleared, reused by the next
 }
 
 func newPartBuf[R any](t *tableDef[R]) *partBuf[R] {
 	return &partBuf[R]{t: t, parts: map[string][]R{}}
 }
 
-func (b *partBuf[R]) add(date string, r R) { b.parts[date] = append(b.parts[date], r) }
+func (b *partBuf[R]) add(date string, r R) {
+	s := b.parts[date]
+	if s == nil && b.spare != nil {
+		s, b.spare = b.spare, nil
+	}
+	b.parts[date] = append(s, r)
+}
 func (b *partBuf[R]) name() string         { return b.t.name }
 
 func (b *partBuf[R]) dates() []string {
@@ -365,6 +381,8 @@ func (b *partBuf[R]) write(ctx context.Context, dir, file, date string, opts Wri
 		return 0, err
 	}
 	delete(b.parts, date)
+	clear(rows)
+	b.spare = rows[:0]
 	return len(rows), nil
 }
 
