@@ -355,7 +355,7 @@ func (b *partBuf[R]) add(date string, r R) {
 	}
 	b.parts[date] = append(s, r)
 }
-func (b *partBuf[R]) name() string         { return b.t.name }
+func (b *partBuf[R]) name() string { return b.t.name }
 
 func (b *partBuf[R]) dates() []string {
 	out := make([]string, 0, len(b.parts))
