@@ -382,3 +382,28 @@ func ExampleAnalyze() {
 	// non_talk 9.50–16.00 s
 	// talk 7.50 s, overlap 1.00 s, turns 2
 }
+
+// TestAnalyzeEcho: the far end's voice comes back on the other channel
+// late (line or acoustic echo, 40–200 ms): the leak delay of each pair is
+// estimated, so the echo is not speech there, while the channel's own
+// speech still is.
+func TestAnalyzeEcho(t *testing.T) {
+	for _, delay := range []float64{0.04, 0.08, 0.2} {
+		for _, gain := range []float64{-30, -12} {
+			c := &synth.Call{SampleRate: 16000, Channels: 2, Duration: 30, NoiseDBFS: -66, Seed: 4,
+				Utterances: []synth.Utterance{{Channel: 0, Start: 1, Duration: 6}, {Channel: 1, Start: 8, Duration: 4},
+					{Channel: 0, Start: 13, Duration: 8}, {Channel: 1, Start: 22, Duration: 5}},
+				Leaks: []synth.Leak{{From: 0, To: 1, GainDB: gain, DelayS: delay, LowPassHz: 3000}}}
+			src, _ := c.Source()
+			res, err := dsp.Analyze(context.Background(), src, nil, dsp.DefaultOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := eval.ScoreSpeech(truthOf(c), hypOf(res), res.Call.DurationS)
+			what := fmt.Sprintf("echo %g ms at %g dB", delay*1000, gain)
+			atMost(t, what+": ch1 false speech", sc.Channels[1].NoCollar.FAS, 0.1)
+			atMost(t, what+": ch1 missed speech", sc.Channels[1].NoCollar.MissS, 0.2)
+			atMost(t, what+": ch0 missed speech", sc.Channels[0].NoCollar.MissS, 0.1)
+		}
+	}
+}

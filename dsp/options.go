@@ -67,8 +67,13 @@ type VADOptions struct {
 	// other channels by this much to be the channel's own speech.
 	// Default 12 dB.
 	LeakMarginDB float64 `yaml:"leak_margin_db"`
-	// LeakMaxLagMS is the longest delay of a leak (echo, acoustic
-	// crosstalk) taken into account. Default 20 ms.
+	// LeakMaxDelayMS is the longest leak delay searched: the delay of
+	// each pair of channels (acoustic crosstalk: a few ms; line or
+	// acoustic echo of the far end: tens to hundreds of ms) is estimated
+	// from the correlation of their frame levels. Default 250 ms.
+	LeakMaxDelayMS float64 `yaml:"leak_max_delay_ms"`
+	// LeakMaxLagMS is how long after its estimated delay a leak is still
+	// expected (its spread). Default 20 ms.
 	LeakMaxLagMS float64 `yaml:"leak_max_lag_ms"`
 	// LeakDecayDB models a reverberant leak tail: the leak predicted from a
 	// channel decays by this many dB per 10 ms frame after it stops.
@@ -108,6 +113,7 @@ func DefaultVADOptions() VADOptions {
 		NoiseWindowS:      5,
 		NoiseRiseDB:       2,
 		LeakMarginDB:      12,
+		LeakMaxDelayMS:    250,
 		LeakMaxLagMS:      20,
 		LeakDecayDB:       3,
 		LeakPriorDB:       -15,
@@ -130,6 +136,8 @@ func (o VADOptions) Validate() error {
 		return fmt.Errorf("vad noise_window_s %g: want 0.1..60", o.NoiseWindowS)
 	case o.NoiseRiseDB <= 0 || o.NoiseRiseDB > 100:
 		return fmt.Errorf("vad noise_rise_db %g: want 0 < x ≤ 100", o.NoiseRiseDB)
+	case o.LeakMaxDelayMS < 0 || o.LeakMaxDelayMS > 1000:
+		return fmt.Errorf("vad leak_max_delay_ms %g: want 0..1000", o.LeakMaxDelayMS)
 	case o.LeakMaxLagMS < 0 || o.LeakMaxLagMS > 200:
 		return fmt.Errorf("vad leak_max_lag_ms %g: want 0..200", o.LeakMaxLagMS)
 	case o.LeakDecayDB < 0:

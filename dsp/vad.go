@@ -58,6 +58,9 @@ type vadDecider struct {
 	o   VADOptions
 
 	look, lag int       // frames
+	maxDelay  int       // longest leak delay searched, frames
+	dbring    []float32 // power in dB, same layout as ring
+	domring   []int8    // the dominant channel of each frame, or -1
 	ring      []float32 // power of the last R frames: [(t%R)*nch + c]
 	pring     []float32 // periodicity given with the frame, same layout
 	dring     []int64   // the frame's dpos, same layout
@@ -86,7 +89,14 @@ type vadDecider struct {
 	coup   []float32 // linear power coupling per pair
 	sinceC int
 
-	env      []float32 // decaying leak envelope per channel
+	// Leak delay per pair: the lag (frames) maximizing the correlation of
+	// dB(i, t) with dB(j, t−lag) over frames where j dominated at t−lag.
+	// Weighted sums per pair and lag: [((i*nch+j)*(maxDelay+1)+lag)*6 + k],
+	// k = n, Σx, Σy, Σxx, Σyy, Σxy.
+	dstat []float64
+	delay []int     // per pair
+	penv  []float32 // decaying leak envelope per pair
+
 	decay    float32
 	onset    float32
 	offset   float32
@@ -103,9 +113,15 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v := &vadDecider{nch: nch, o: o}
 	v.look = int(math.Round(o.LookaheadS * 100))
 	v.lag = int(math.Ceil(o.LeakMaxLagMS / 10))
-	v.R = v.look + v.lag + 2
+	v.maxDelay = int(math.Ceil(o.LeakMaxDelayMS / 10))
+	v.R = v.look + v.maxDelay + v.lag + 3
 	v.ring = make([]float32, v.R*nch)
 	v.pring = make([]float32, v.R*nch)
+	v.dbring = make([]float32, v.R*nch)
+	v.domring = make([]int8, v.R)
+	v.dstat = make([]float64, nch*nch*(v.maxDelay+1)*6)
+	v.delay = make([]int, nch*nch)
+	v.penv = make([]float32, nch*nch)
 	v.dring = make([]int64, v.R*nch)
 	v.fring = make([]float32, v.R*nch)
 	v.nSub = 8
@@ -133,7 +149,6 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	for i := range v.coup {
 		v.coup[i] = prior
 	}
-	v.env = make([]float32, nch)
 	v.decay = float32(math.Pow(10, -o.LeakDecayDB/10))
 	v.onset = float32(math.Pow(10, o.OnsetSNRDB/10))
 	v.offset = float32(math.Pow(10, o.OffsetSNRDB/10))
@@ -156,6 +171,7 @@ func (v *vadDecider) push(fr []vadFrame) {
 			x = vadPowFloor
 		}
 		v.ring[slot+c] = x
+		v.dbring[slot+c] = float32(10 * math.Log10(float64(x)))
 		v.pring[slot+c] = fr[c].per
 		v.dring[slot+c] = fr[c].dpos
 		if x < v.curMin[c] {
@@ -187,7 +203,7 @@ func (v *vadDecider) push(fr []vadFrame) {
 		v.subPos = 0
 	}
 	if nch > 1 {
-		v.learn(v.ring[slot : slot+nch])
+		v.learn(slot)
 	}
 	v.pushed++
 	for v.pushed-v.decided > int64(v.look) {
@@ -195,34 +211,64 @@ func (v *vadDecider) push(fr []vadFrame) {
 	}
 }
 
-// learn updates the coupling histograms with one frame.
-func (v *vadDecider) learn(p []float32) {
+// learn updates the leak statistics with the newest frame (slot).
+func (v *vadDecider) learn(slot int) {
 	nch := v.nch
-	j := 0
+	p := v.ring[slot : slot+nch]
+	t := v.pushed
+	dom := 0
 	for c := 1; c < nch; c++ {
-		if p[c] > p[j] {
-			j = c
+		if p[c] > p[dom] {
+			dom = c
 		}
 	}
-	if p[j] < v.floor[j]*v.dom {
-		return
+	if p[dom] < v.floor[dom]*v.dom {
+		dom = -1
 	}
-	pj := float64(p[j])
-	for i := range nch {
-		if i == j {
+	v.domring[int(t%int64(v.R))] = int8(dom)
+	w := float64(v.hw)
+	nl := v.maxDelay + 1
+	// Delay statistics: this frame of every channel i against the frames
+	// lag earlier where another channel j dominated.
+	for l := 0; l < nl && int64(l) <= t; l++ {
+		ls := int((t - int64(l)) % int64(v.R))
+		j := int(v.domring[ls])
+		if j < 0 {
 			continue
 		}
-		d := 10 * math.Log10(float64(p[i])/pj)
-		b := int(d - vadHistMinDB)
-		if b < 0 {
-			b = 0
+		x := float64(v.dbring[ls*nch+j])
+		for i := range nch {
+			if i == j {
+				continue
+			}
+			y := float64(v.dbring[slot+i])
+			st := v.dstat[((i*nch+j)*nl+l)*6:]
+			st[0] += w
+			st[1] += w * x
+			st[2] += w * y
+			st[3] += w * x * x
+			st[4] += w * y * y
+			st[5] += w * x * y
 		}
-		if b >= vadHistBins {
-			b = vadHistBins - 1
+	}
+	// Coupling histograms at each pair's delay.
+	for i := range nch {
+		for j := range nch {
+			k := i*nch + j
+			d := v.delay[k]
+			if i == j || int64(d) > t {
+				continue
+			}
+			ls := int((t - int64(d)) % int64(v.R))
+			if int(v.domring[ls]) != j {
+				continue
+			}
+			db := float64(v.dbring[slot+i] - v.dbring[ls*nch+j])
+			b := int(db - vadHistMinDB)
+			b = max(0, min(b, vadHistBins-1))
+			v.hist[k*vadHistBins+b] += v.hw
+			v.histN[k] += v.hw
 		}
-		k := i*nch + j
-		v.hist[k*vadHistBins+b] += v.hw
-		v.histN[k] += v.hw
 	}
 	v.hw *= v.hgrow
 	if v.hw > 1e20 {
@@ -232,12 +278,47 @@ func (v *vadDecider) learn(p []float32) {
 		for i := range v.histN {
 			v.histN[i] /= v.hw
 		}
+		for i := range v.dstat {
+			v.dstat[i] /= float64(v.hw)
+		}
 		v.hw = 1
 	}
 	v.sinceC++
 	if v.sinceC >= 25 {
 		v.sinceC = 0
+		v.updateDelays()
 		v.updateCoupling()
+	}
+}
+
+// updateDelays sets each pair's delay to the lag of best correlation, once
+// enough dominant frames have been seen at every lag.
+func (v *vadDecider) updateDelays() {
+	const minFrames = 50
+	nch, nl := v.nch, v.maxDelay+1
+	for k := range v.delay {
+		if k/nch == k%nch {
+			continue
+		}
+		best, bestR := 0, math.Inf(-1)
+		for l := range nl {
+			st := v.dstat[(k*nl+l)*6:]
+			n := st[0]
+			if n/float64(v.hw) < minFrames {
+				best, bestR = v.delay[k], math.Inf(-1)
+				break
+			}
+			vx := st[3] - st[1]*st[1]/n
+			vy := st[4] - st[2]*st[2]/n
+			if vx <= 0 || vy <= 0 {
+				continue
+			}
+			r := (st[5] - st[1]*st[2]/n) / math.Sqrt(vx*vy)
+			if r > bestR {
+				best, bestR = l, r
+			}
+		}
+		v.delay[k] = best
 	}
 }
 
@@ -275,16 +356,26 @@ func (v *vadDecider) decide() {
 	nch := v.nch
 	t := v.decided
 	slot := int(t%int64(v.R)) * nch
-	// Leak envelope per channel: max over the lag window, decaying tail.
-	for c := range nch {
-		e := v.env[c] * v.decay
-		for l := 0; l <= v.lag && int64(l) <= t; l++ {
-			s := int((t-int64(l))%int64(v.R)) * nch
-			if x := v.ring[s+c]; x > e {
-				e = x
+	// Leak envelope per pair: j's power over the lag window at the pair's
+	// delay (a frame early too, as a delay rarely falls on a frame edge),
+	// with a decaying tail.
+	for i := range nch {
+		for j := range nch {
+			if i == j {
+				continue
 			}
+			k := i*nch + j
+			d := int64(v.delay[k])
+			e := v.penv[k] * v.decay
+			lo := max(d-1, 0)
+			for l := lo; l <= d+int64(v.lag) && l <= t; l++ {
+				s := int((t-l)%int64(v.R)) * nch
+				if x := v.ring[s+j]; x > e {
+					e = x
+				}
+			}
+			v.penv[k] = e
 		}
-		v.env[c] = e
 	}
 	for i := range nch {
 		p := v.ring[slot+i]
@@ -295,7 +386,7 @@ func (v *vadDecider) decide() {
 		var leak float32
 		for j := range nch {
 			if j != i {
-				leak += v.coup[i*nch+j] * v.env[j]
+				leak += v.coup[i*nch+j] * v.penv[i*nch+j]
 			}
 		}
 		thr := v.onset
