@@ -119,6 +119,24 @@ func TestEventsReplayAndSpoolCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"state":"done"`) {
 		t.Fatalf("spool ls --json: %s", out)
 	}
+
+	// --analyze: the completed recording lands in the dataset.
+	data2 := t.TempDir()
+	args[2] = data2
+	code, _, errs = run(t, env, append(append(args, "--analyze"), files...)...)
+	if code != 0 {
+		t.Fatalf("events --analyze exit %d: %s", code, errs)
+	}
+	var parquet []string
+	filepath.WalkDir(filepath.Join(data2, "lake"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".parquet") {
+			parquet = append(parquet, p)
+		}
+		return nil
+	})
+	if len(parquet) == 0 || !strings.Contains(errs, "analyzed") {
+		t.Fatalf("no dataset written by --analyze (%v): %s", parquet, errs)
+	}
 }
 
 func TestSpoolRetryDrop(t *testing.T) {

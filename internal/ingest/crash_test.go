@@ -45,7 +45,7 @@ func crashChildMain() {
 }
 
 func rfsu(id, rec string) string {
-	return fmt.Sprintf(`[{"id":%q,"eventType":"Microsoft.Communication.RecordingFileStatusUpdated","subject":"/recording/call/c/recordingId/%s","eventTime":"2026-01-01T00:00:00Z","data":{"recordingStorageInfo":{"recordingChunks":[{"documentId":"doc-%s","index":0,"endReason":"SessionEnded","contentLocation":"https://x.asm.skype.com/v1/objects/d/content/video"}]}}}]`, id, rec, id)
+	return fmt.Sprintf(`[{"id":%q,"eventType":"Microsoft.Communication.RecordingFileStatusUpdated","subject":"/recording/call/c/recordingId/%s","eventTime":"2026-01-01T00:00:00Z","data":{"recordingStorageInfo":{"recordingChunks":[{"documentId":"doc-%s","index":0,"endReason":"SessionEnded","contentLocation":"http://127.0.0.1:1/v1/objects/d/content/video"}]}}}]`, id, rec, id)
 }
 
 // TestKill9UnderLoad re-executes the test binary as an ingest server,

@@ -383,3 +383,39 @@ func TestReadyzAndShutdown(t *testing.T) {
 	}
 	svc.stop(t)
 }
+
+func TestDeleteAfterDownload(t *testing.T) {
+	clock := acstest.NewManualClock(time.Now().UTC().Truncate(time.Second))
+	d := &delegate{}
+	hook := httptest.NewServer(d)
+	defer hook.Close()
+	sim := acstest.NewServer(acstest.Options{Clock: clock.Now, EventGridWebhook: hook.URL + "/api/events?code=" + testSecret})
+	defer sim.Close()
+	data := t.TempDir()
+	svc := newService(t, sim, data, func(o *ServerOptions, p *Processor) { p.DeleteAfterDownload = true })
+	defer svc.stop(t)
+	d.mu.Lock()
+	d.h = svc.srv.Handler()
+	d.mu.Unlock()
+	recID := record(t, sim, clock, "ZGVsZXRlLW1l", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := sim.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := waitComplete(t, filepath.Join(data, RecordingsDir, recording.SafeID(recID)), 10*time.Second)
+	checkFolder(t, f, 1)
+	// The content is gone from ACS storage after the verified download.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ev := f.Event.RecordingStorageInfo.RecordingChunks[0]
+		_, err := svc.dl.DownloadFile(ctx, ev.ContentLocation, filepath.Join(t.TempDir(), "again"))
+		if err != nil && strings.Contains(err.Error(), "HTTP 404") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("content still downloadable after delete-after-download: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

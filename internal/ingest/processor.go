@@ -193,6 +193,13 @@ func (p *Processor) Process(ctx context.Context, raw []byte) (Result, error) {
 	if !contains(m.Events, evName) {
 		m.Events = append(m.Events, evName)
 	}
+	// The manifest exists before any chunk file does, so a reader never
+	// infers completeness from a half-written folder.
+	m.UpdatedAt = time.Now().UTC()
+	if err := recording.WriteManifest(res.Dir, &m.Manifest); err != nil {
+		return res, err
+	}
+	wasComplete = wasComplete && m.Complete
 
 	chunks := append([]recording.ChunkInfo(nil), data.RecordingStorageInfo.RecordingChunks...)
 	sort.Slice(chunks, func(i, j int) bool { return chunks[i].Index < chunks[j].Index })

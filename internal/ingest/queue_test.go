@@ -117,6 +117,11 @@ func TestQueueTwoConsumers(t *testing.T) {
 	if _, err := q.EnqueueMessage(ctx, "{not an event", nil); err != nil {
 		t.Fatal(err)
 	}
+	// A message whose content host never answers fails retryably: it is
+	// retried, then moved to the poison queue after PoisonAfter dequeues.
+	if _, err := q.EnqueueMessage(ctx, rfsu("unreachable-1", "unreachable-rec"), nil); err != nil {
+		t.Fatal(err)
+	}
 
 	data := t.TempDir()
 	ep, _ := url.Parse(sim.URL())
@@ -130,8 +135,8 @@ func TestQueueTwoConsumers(t *testing.T) {
 			return 0
 		}}
 	defer ct.base.(*http.Transport).CloseIdleConnections()
-	dl, err := acs.NewContentDownloader(ep, sim.AccessKey(), acs.ContentOptions{AllowedHosts: sim.StorageHosts(), AllowInsecureLoopback: true,
-		HTTPClient: &http.Client{Transport: ct}})
+	dl, err := acs.NewContentDownloader(ep, sim.AccessKey(), acs.ContentOptions{AllowedHosts: append(sim.StorageHosts(), "127.0.0.1:1"), AllowInsecureLoopback: true,
+		HTTPClient: &http.Client{Transport: ct}, MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, MaxDelay: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +186,11 @@ func TestQueueTwoConsumers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pm.Messages) != 1 || *pm.Messages[0].MessageText != "{not an event" {
-		t.Fatalf("poison queue holds %d messages", len(pm.Messages))
+	var poisoned []string
+	for _, m := range pm.Messages {
+		poisoned = append(poisoned, (*m.MessageText)[:min(20, len(*m.MessageText))])
+	}
+	if len(pm.Messages) != 2 {
+		t.Fatalf("poison queue holds %q, want the undecodable and the unreachable message", poisoned)
 	}
 }

@@ -152,9 +152,9 @@ func (h *Handler) servePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The client went away or the connection broke: nothing was
-		// acknowledged; a retry may succeed.
+		// acknowledged and a retry may succeed, so not a 400.
 		h.log.Warn("read delivery body", "err", err)
-		h.reject(w, http.StatusBadRequest, "read_body", "cannot read body")
+		h.reject(w, http.StatusServiceUnavailable, "read_body", "cannot read body")
 		return
 	}
 	evs, err := Decode(body)
