@@ -1,5 +1,36 @@
 package dsp
 
+// Voice activity per channel with cross-channel leakage rejection.
+//
+// Every channel of a call hears the others: acoustic crosstalk between
+// headsets (a few ms, 25–45 dB down in the AMI meeting), electrical bleed,
+// and echo of the far end (tens to hundreds of ms). A per-channel VAD
+// counts all of it as speech. The decider here works on 10 ms frames of
+// every channel at once:
+//
+//  1. Noise floor per channel: minimum statistics over NoiseWindowS (eight
+//     sub-windows), allowed to fall at once and to rise at most NoiseRiseDB
+//     per second.
+//  2. Leak model per ordered pair (j into i): on frames where j dominates
+//     (the loudest channel, DominantSNRDB above its floor) the level
+//     difference dB(i,t) − dB(j,t−d) is collected in a decaying histogram;
+//     its LeakPercentile is the coupling. The delay d is the lag (0 …
+//     LeakMaxDelayMS) at which dB(i,t) correlates best with dB(j,t−lag)
+//     over those frames. Until measured, the coupling is LeakPriorDB.
+//  3. Predicted leak into i: Σ_j coupling(i,j) × P_j over frames t−d−1 …
+//     t−d−LeakMaxLagMS, with a tail decaying LeakDecayDB per frame.
+//  4. A frame is speech when its own power (minus the predicted leak) is
+//     OnsetSNRDB above the floor (OffsetSNRDB once speech has started),
+//     LeakMarginDB above the predicted leak, and above MinLevelDBFS.
+//  5. Voicing: for frames taken for speech, the periodicity of the low band
+//     (vadFeatures.periodicityAt) marks them voiced; the timeline drops a
+//     bridged stretch with less than MinVoicedS of voiced frames (breath,
+//     rustle, rumble on a close-talk microphone).
+//
+// Decisions lag the input by LookaheadS, so floors and couplings include
+// what follows; all state is fixed-size except one bit per frame and
+// channel for the output.
+
 import (
 	"math"
 )
