@@ -86,38 +86,60 @@ func mountRecordingControl(ctx context.Context, g *cli.Globals) (http.Handler, e
 	if err != nil {
 		return nil, &cli.UsageError{Err: err}
 	}
-	recordingController = ctl
+	recordingController, recordingSink = ctl, sink
 	return h, nil
 }
 
+// recordingSink is the sink of the running serve command, closed by
+// closeRecordingControl when serve returns.
+var recordingSink *storeSink
+
+// closeRecordingControl flushes the recording_events rows still buffered
+// (serve defers it, so nothing buffered is lost at shutdown).
+func closeRecordingControl() {
+	if recordingSink != nil {
+		recordingSink.Close()
+	}
+	recordingController, recordingSink = nil, nil
+}
+
 // storeSink writes recording_events rows through a store.Writer and
-// flushes them every interval and when ctx ends.
+// flushes them every interval, and when ctx ends or Close is called.
 type storeSink struct {
 	w    *store.Writer
-	mu   sync.Mutex
+	once sync.Once
+	stop chan struct{}
 	done chan struct{}
 }
 
+// Close stops the flush loop, flushes and closes the writer, and waits.
+func (s *storeSink) Close() {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+}
+
 func newStoreSink(ctx context.Context, w *store.Writer, every time.Duration, g *cli.Globals) *storeSink {
-	s := &storeSink{w: w, done: make(chan struct{})}
+	s := &storeSink{w: w, stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		for {
+		for running := true; running; {
 			select {
 			case <-ctx.Done():
-				cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				if err := w.Close(cctx); err != nil {
-					g.Logger.Error("flush recording events", "error", err)
-				}
-				cancel()
-				return
+				running = false
+			case <-s.stop:
+				running = false
 			case <-t.C:
 				if err := w.Flush(ctx); err != nil {
 					g.Logger.Error("flush recording events", "error", err)
 				}
 			}
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := w.Close(cctx); err != nil {
+			g.Logger.Error("flush recording events", "error", err)
 		}
 	}()
 	return s

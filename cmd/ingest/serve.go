@@ -218,6 +218,7 @@ header; give two during a rotation) and/or Entra ID bearer tokens
 				if err != nil {
 					return err
 				}
+				defer closeRecordingControl()
 				so.Callbacks = h
 			}
 			p, err := buildProcessor(ctx, g, &src, cfg)
