@@ -245,3 +245,36 @@ func TestBackfillAzurite(t *testing.T) {
 		t.Fatalf("second backfill log: %s", errs)
 	}
 }
+
+func TestServeConfigFile(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "callscope.yaml")
+	os.WriteFile(cfg, []byte(`ingest:
+  listen: 127.0.0.1:0
+  server:
+    max_body_bytes: 65536
+    shutdown_timeout: 5s
+    workers:
+      workers: 2
+      max_attempts: 3
+    spool:
+      segment_bytes: 1048576
+  content:
+    allowed_host_suffixes: [".asm.skype.com"]
+    max_attempts: 4
+  queue:
+    poison_after: 3
+`), 0o640)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	g := &cli.Globals{Stdout: &out, Stderr: &errb}
+	code := cli.Run(ctx, newRoot(g), []string{"serve", "--config", cfg, "--data", t.TempDir(), "--event-secret", "k"}, &errb)
+	if code != 0 || !strings.Contains(errb.String(), "127.0.0.1:") {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	os.WriteFile(cfg, []byte("ingest:\n  listn: :1\n"), 0o640)
+	code = cli.Run(ctx, newRoot(&cli.Globals{Stdout: &out, Stderr: &errb}), []string{"serve", "--config", cfg, "--data", t.TempDir(), "--event-secret", "k"}, &errb)
+	if code != cli.ExitUsage {
+		t.Fatalf("unknown key: exit %d", code)
+	}
+}
