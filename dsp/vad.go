@@ -336,7 +336,7 @@ func (v *vadDecider) updateDelays() {
 			st := v.dstat[(k*nl+l)*6:]
 			n := st[0]
 			if n/float64(v.hw) < minFrames {
-				best, bestR = v.delay[k], math.Inf(-1)
+				best = v.delay[k] // not enough seen yet: keep
 				break
 			}
 			vx := st[3] - st[1]*st[1]/n
