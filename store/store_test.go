@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
 func writeRecs(t testing.TB, root string, opts WriterOptions, recs ...*Recording) {
@@ -162,6 +165,27 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestDictionaryColumnsInArrowSchema(t *testing.T) {
+	// The files keep the dictionary type (and the UTC timestamps) in their
+	// stored Arrow schema.
+	root := t.TempDir()
+	writeRecs(t, root, WriterOptions{}, sampleRecording("r1", day0, time.Time{}))
+	files, _ := filepath.Glob(filepath.Join(root, "lake", "silences", "*", "*.parquet"))
+	rd, err := file.OpenParquetFile(files[0], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	sc, err := pqarrow.FromParquet(rd.MetaData().Schema, &pqarrow.ArrowReadProperties{}, rd.MetaData().KeyValueMetadata())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := sc.FieldsByName("kind"); len(f) != 1 || f[0].Type.String() != "dictionary<values=utf8, indices=int32, ordered=false>" {
+		t.Errorf("stored kind type: %v", f)
+	}
+	if f, _ := sc.FieldsByName("start_time"); len(f) != 1 || f[0].Type.String() != "timestamp[us, tz=UTC]" {
+		t.Errorf("stored start_time type: %v", f)
+	}
+
 	dict := map[string]bool{}
 	for _, tb := range allTables {
 		for _, f := range tb.arrowSchema().Fields() {
