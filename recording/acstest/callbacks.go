@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"time"
@@ -280,6 +281,9 @@ func (s *Server) post(d delivery) (int, error) {
 	case "callback":
 		req.Header.Set("Authorization", "Bearer "+s.Token(s.opts.ResourceID, 5*time.Minute))
 	case "eventgrid":
+		if s.opts.CloudEvents {
+			req.Header.Set("Content-Type", "application/cloudevents-batch+json; charset=utf-8")
+		}
 		req.Header.Set("aeg-event-type", "Notification")
 		req.Header.Set("aeg-subscription-name", "CALLSCOPE-SIM")
 		req.Header.Set("aeg-delivery-count", fmt.Sprint(d.retries))
@@ -292,4 +296,64 @@ func (s *Server) post(d delivery) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// ValidateWebhook runs Event Grid's subscription validation handshake
+// against the webhook: for the Event Grid schema it POSTs a
+// SubscriptionValidationEvent (aeg-event-type: SubscriptionValidation) and
+// requires HTTP 200 with {"validationResponse": <code>}; for CloudEvents it
+// sends the OPTIONS abuse-protection request and requires 200 with
+// WebHook-Allowed-Origin echoing the origin (or *).
+func (s *Server) ValidateWebhook(ctx context.Context) error {
+	if s.opts.EventGridWebhook == "" {
+		return fmt.Errorf("acstest: no webhook configured")
+	}
+	if s.opts.CloudEvents {
+		req, err := http.NewRequestWithContext(ctx, http.MethodOptions, s.opts.EventGridWebhook, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("WebHook-Request-Origin", "eventgrid.azure.net")
+		resp, err := s.hc.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if o := resp.Header.Get("WebHook-Allowed-Origin"); resp.StatusCode != http.StatusOK || (o != "eventgrid.azure.net" && o != "*") {
+			return fmt.Errorf("acstest: CloudEvents validation: HTTP %d, WebHook-Allowed-Origin %q", resp.StatusCode, o)
+		}
+		return nil
+	}
+	code := acs.NewUUID()
+	body, _ := json.Marshal([]map[string]any{{
+		"id": acs.NewUUID(), "topic": "/subscriptions/00000000-0000-0000-0000-000000000000", "subject": "",
+		"data": map[string]any{
+			"validationCode": code,
+			"validationUrl":  "https://rp-eastus2.eventgrid.azure.net:553/eventsubscriptions/sim/validate?id=" + code + "&token=sim",
+		},
+		"eventType": "Microsoft.EventGrid.SubscriptionValidationEvent", "eventTime": s.opts.Clock().UTC().Format(time.RFC3339Nano),
+		"metadataVersion": "1", "dataVersion": "1",
+	}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.opts.EventGridWebhook, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("aeg-event-type", "SubscriptionValidation")
+	resp, err := s.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		ValidationResponse string `json:"validationResponse"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("acstest: validation answered HTTP %d (Event Grid needs 200)", resp.StatusCode)
+	}
+	if err := json.Unmarshal(b, &answer); err != nil || answer.ValidationResponse != code {
+		return fmt.Errorf("acstest: validation answer %q does not echo the code", b)
+	}
+	return nil
 }

@@ -319,7 +319,7 @@ func (s *Server) deliverFileStatus(rec *recordingState, chunks []chunkInfo, star
 		}
 		ev := map[string]any{
 			"id":              acs.NewUUID(),
-			"topic":           "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/callscope-sim/providers/microsoft.communication/communicationservices/sim",
+			"topic":           simTopic,
 			"subject":         "/recording/call/" + rec.call.CorrelationID + "/serverCallId/" + rec.call.ServerCallID + "/recordingId/" + rec.id,
 			"data":            data,
 			"eventType":       "Microsoft.Communication.RecordingFileStatusUpdated",
@@ -327,10 +327,18 @@ func (s *Server) deliverFileStatus(rec *recordingState, chunks []chunkInfo, star
 			"metadataVersion": "1",
 			"eventTime":       s.opts.Clock().UTC().Format(isoMicro),
 		}
+		if s.opts.CloudEvents {
+			ev = map[string]any{
+				"id": ev["id"], "source": simTopic, "subject": ev["subject"], "data": data,
+				"type": ev["eventType"], "time": ev["eventTime"], "specversion": "1.0",
+			}
+		}
 		body, _ := json.Marshal([]any{ev})
 		s.enqueue(delivery{kind: "eventgrid", url: s.opts.EventGridWebhook, typ: "Microsoft.Communication.RecordingFileStatusUpdated", body: body})
 	}
 }
+
+const simTopic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/callscope-sim/providers/microsoft.communication/communicationservices/sim"
 
 func pascal(s string) string {
 	if s == "" {

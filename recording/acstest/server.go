@@ -56,6 +56,9 @@ type Options struct {
 	// EventGridWebhook receives RecordingFileStatusUpdated (Event Grid
 	// schema, JSON array). Empty: no delivery.
 	EventGridWebhook string
+	// CloudEvents delivers in the CloudEvents 1.0 schema instead (still a
+	// JSON array, Content-Type application/cloudevents-batch+json).
+	CloudEvents bool
 	// BlobConnectionString is used to write bring-your-own-storage
 	// recordings (an Azurite connection string in tests).
 	BlobConnectionString string
