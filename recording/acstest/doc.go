@@ -20,10 +20,22 @@
 // 16-bit WAV with paused spans cut out, the metadata document
 // (participants[].channel, pauseResumeIntervals, chunks when configured),
 // served from an HMAC-checking content endpoint (x-ms-host, one 302 to a
-// second host, 206 ranges) or written to a blob container in the
-// bring-your-own-storage layout; then it delivers RecordingFileStatusUpdated
-// (Event Grid schema, a JSON array) to a webhook.
+// second host, 206 ranges, 200 delete then 404 with an empty body) or
+// written to a blob container in the bring-your-own-storage layout; then it
+// delivers RecordingFileStatusUpdated (Event Grid schema or CloudEvents, a
+// JSON array, one event or one per chunk) to a webhook, whose subscription
+// handshake ValidateWebhook runs. EndCall hangs a call up (recordings stop,
+// CallDisconnected); SendTone and SendCallback send other signed callbacks.
 //
-// Fault modes (Faults) inject 5xx bursts with Retry-After, response delays,
-// duplicated and reordered callbacks.
+// Fault modes (Faults) inject 5xx bursts (JSON or HTML bodies, Retry-After),
+// response delays, duplicated and reordered callbacks, callback delays and
+// asynchronous start failures (StartRecordingFailed). Options.Spec validates
+// every REST exchange against the OpenAPI document (SpecViolations).
+//
+// Simulator choices where ACS is not documented: a second start on a call
+// with a recording in progress is 409; only WAV is rendered (mp3/mp4 starts
+// are refused with 400 UnsupportedBySimulator); unmixed channels are
+// assigned by channelAffinity, then audioChannelParticipantOrdering, then
+// first audio, up to five, and the WAV has as many channels as were
+// assigned; a stopped recording's state is 404.
 package acstest

@@ -9,6 +9,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -522,5 +524,64 @@ func TestStartRecordingFailed(t *testing.T) {
 	}
 	if n := len(h.sim.Recordings()); n != 2 {
 		t.Errorf("%d recordings, want the failed one and the second", n)
+	}
+}
+
+// TestConcurrentDuplicates: many calls, each CallStarted delivered several
+// times concurrently (and twice with different ids): one recording per call.
+func TestConcurrentDuplicates(t *testing.T) {
+	h := newHarness(t, acstest.Faults{})
+	const calls = 12
+	var cs []*acstest.Call
+	for i := 0; i < calls; i++ {
+		cs = append(cs, h.sim.AddCall(acstest.Call{Start: h.clock.Now(), Participants: []acstest.Participant{{RawID: "4:+18005550100", Audio: sine(300, 16000, 0.2)}}}))
+	}
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		for k := 0; k < 4; k++ {
+			wg.Add(1)
+			go func(c *acstest.Call, id string) {
+				defer wg.Done()
+				data := fmt.Sprintf(`{"startedBy":{"communicationIdentifier":{"rawId":"4:+18005550100"}},"serverCallId":%q,"correlationId":%q}`, c.ServerCallID, c.CorrelationID)
+				if err := h.ctl.HandlePlatformEvent(context.Background(), recording.EventCallStarted, id, h.clock.Now(), json.RawMessage(data)); err != nil {
+					t.Error(err)
+				}
+			}(c, fmt.Sprintf("start-%d-%d", i, k%2))
+		}
+	}
+	wg.Wait()
+	h.idle()
+	if n := len(h.sim.Recordings()); n != calls {
+		t.Errorf("%d recordings for %d calls", n, calls)
+	}
+	for _, r := range h.sim.Recordings() {
+		if r.StartRequests != 1 {
+			t.Errorf("recording %s got %d start requests", r.ID, r.StartRequests)
+		}
+	}
+	for _, c := range h.ctl.Calls() {
+		if c.ServerCallID != "" && c.State != control.Active {
+			t.Errorf("call %s: %s", c.Key, c.State)
+		}
+	}
+}
+
+func TestCorruptStateFileSkipped(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".call-123.tmp"), []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := control.Open(dir, nil, nil, nil, control.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ctl.Calls()); n != 0 {
+		t.Errorf("%d calls from a corrupt directory", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".call-123.tmp")); !os.IsNotExist(err) {
+		t.Error("leftover temp file not removed")
 	}
 }
