@@ -32,7 +32,7 @@ ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, 
 
 	// The timeline: every segment, silence, overlap, pause and DTMF digit
 	// (digits never shown, only counted) in audio order.
-	callTimelineQuery = `SELECT * FROM (
+	callTimelineQuery = `SELECT round(start_s, 3) AS start_s, round(end_s, 3) AS end_s, what, channel, kind, detail FROM (
 	SELECT start_s, end_s, 'speech' AS what, channel, NULL AS kind, '' AS detail FROM segments WHERE recording_id = $1
 	UNION ALL
 	SELECT start_s, end_s, 'silence', NULL, kind, '' FROM silences WHERE recording_id = $1
@@ -42,7 +42,7 @@ ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, 
 	SELECT offset_s, offset_s, 'pause', NULL, NULL, round(duration_s, 1) || ' s not recorded' FROM pauses WHERE recording_id = $1
 	UNION ALL
 	SELECT start_s, end_s, 'dtmf', channel, NULL, 'digit ' || (seq + 1) FROM dtmf WHERE recording_id = $1
-) ORDER BY start_s, end_s, what, channel`
+) ORDER BY 1, 2, what, channel`
 )
 
 func newCallCmd(g *cli.Globals) *cobra.Command {
