@@ -132,7 +132,7 @@ func TestRecordingControlEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	handler, err = callback.NewHandler(ctx, callback.Options{OpenIDConfigURL: sim.OpenIDConfigURL(), Audience: sim.ResourceID(), Now: clock.Now}, ctl)
+	handler, err = callback.NewHandler(t.Context(), callback.Options{OpenIDConfigURL: sim.OpenIDConfigURL(), Audience: sim.ResourceID(), Now: clock.Now}, ctl)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func TestHandlerValidatesJWT(t *testing.T) {
 func TestHandlerWrongIssuer(t *testing.T) {
 	sim := acstest.NewServer(acstest.Options{Issuer: "https://acscallautomation.communication.azure.com"})
 	defer sim.Close()
-	h, err := callback.NewHandler(context.Background(), callback.Options{OpenIDConfigURL: sim.OpenIDConfigURL(), Issuer: "https://acscallautomation.communication.microsoft.com", Audience: sim.ResourceID()}, &collect{})
+	h, err := callback.NewHandler(t.Context(), callback.Options{OpenIDConfigURL: sim.OpenIDConfigURL(), Issuer: "https://acscallautomation.communication.microsoft.com", Audience: sim.ResourceID()}, &collect{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestHandlerWrongIssuer(t *testing.T) {
 }
 
 func TestNewHandlerNeedsAudience(t *testing.T) {
-	if _, err := callback.NewHandler(context.Background(), callback.Options{Issuer: "i", JWKSURL: "http://127.0.0.1:1/keys"}, &collect{}); err == nil {
+	if _, err := callback.NewHandler(t.Context(), callback.Options{Issuer: "i", JWKSURL: "http://127.0.0.1:1/keys"}, &collect{}); err == nil {
 		t.Error("accepted options without audience")
 	}
 }

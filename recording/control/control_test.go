@@ -135,7 +135,7 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	hd, err := callback.NewHandler(context.Background(), callback.Options{OpenIDConfigURL: h.sim.OpenIDConfigURL(), Audience: h.sim.ResourceID(), Now: h.clock.Now}, ctl)
+	hd, err := callback.NewHandler(h.t.Context(), callback.Options{OpenIDConfigURL: h.sim.OpenIDConfigURL(), Audience: h.sim.ResourceID(), Now: h.clock.Now}, ctl)
 	if err != nil {
 		h.t.Fatal(err)
 	}
