@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 FORMAT=${FORMAT:-table}
 PEER=${PEER-webrtcvad}
-args=(eval --suite testdata/eval/suite.json --format "$FORMAT")
+args=(eval --suite testdata/eval/suite.json --format "$FORMAT" --check)
 if [[ -n "$PEER" ]]; then
 	exec "$GO" run -tags webrtcvad ./cmd/analyze "${args[@]}" --peer "$PEER"
 fi

@@ -41,6 +41,8 @@ type evalCase struct {
 	// HeldOut marks material never used for tuning (reported only).
 	HeldOut bool   `json:"held_out,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Targets are checked on the speech scores of every system.
+	Targets []eval.Target `json:"targets,omitempty"`
 }
 
 type evalFlags struct {
@@ -48,6 +50,7 @@ type evalFlags struct {
 	suite                  string
 	peers                  []string
 	format                 string
+	check                  bool
 }
 
 func newEvalCmd(g *cli.Globals) *cobra.Command {
@@ -81,6 +84,7 @@ Ground-truth files are scored as given; DTMF frames count as not speech.`,
 	fl.StringVar(&f.suite, "suite", "", "JSON list of cases {name, recording, rttm, dtmf, channel_map, held_out}")
 	fl.StringSliceVar(&f.peers, "peer", nil, "also score these peers on the speech cases (available: "+strings.Join(peerNames(), ", ")+")")
 	fl.StringVar(&f.format, "format", "table", "output: table or json")
+	fl.BoolVar(&f.check, "check", false, "exit 1 when callscope misses a target of the suite")
 	return cmd
 }
 
@@ -154,10 +158,19 @@ func runEval(ctx context.Context, g *cli.Globals, f evalFlags, args []string) er
 	}
 	o := opts.DSP.Timeline
 	rep.Notes = append(rep.Notes, fmt.Sprintf("callscope output is scored as the product reports it: bridge %.2f s, min speech %.2f s, DTMF removed from speech; \"callscope unbridged\" is the same with bridge 0; peers are scored raw, each channel on its own", o.Bridge, o.MinSpeech))
+	var err2 error
 	if f.format == "json" {
-		return rep.WriteJSON(g.Stdout)
+		err2 = rep.WriteJSON(g.Stdout)
+	} else {
+		err2 = rep.WriteTable(g.Stdout)
 	}
-	return rep.WriteTable(g.Stdout)
+	if err2 != nil {
+		return err2
+	}
+	if n := rep.Failed("callscope"); f.check && n > 0 {
+		return &cli.FailedError{Failed: n, Total: len(rep.Checks), What: "targets"}
+	}
+	return nil
 }
 
 func loadSuite(path string) ([]evalCase, error) {
@@ -207,7 +220,11 @@ func evalOne(ctx context.Context, g *cli.Globals, an *pipeline.Analyzer, dspOpts
 		for _, s := range res.Segments {
 			hyp[s.Channel] = append(hyp[s.Channel], eval.Interval{Start: s.Start, End: s.End})
 		}
-		rep.AddSpeech(c.Name, "callscope", eval.ScoreSpeech(ref, hyp, res.Call.DurationS))
+		sc := eval.ScoreSpeech(ref, hyp, res.Call.DurationS)
+		rep.AddSpeech(c.Name, "callscope", sc)
+		if err := rep.Check(c.Name, "callscope", sc, c.Targets); err != nil {
+			return err
+		}
 		// The anchors (§4.1.4) ask for the unbridged scores too.
 		ub, err := analyzeUnbridged(ctx, in, dspOpts)
 		if err != nil {
@@ -224,7 +241,11 @@ func evalOne(ctx context.Context, g *cli.Globals, an *pipeline.Analyzer, dspOpts
 			if err != nil {
 				return fmt.Errorf("peer %s: %w", p.name, err)
 			}
-			rep.AddSpeech(c.Name, p.name, eval.ScoreSpeech(ref, ph, res.Call.DurationS))
+			psc := eval.ScoreSpeech(ref, ph, res.Call.DurationS)
+			rep.AddSpeech(c.Name, p.name, psc)
+			if err := rep.Check(c.Name, p.name, psc, c.Targets); err != nil {
+				return err
+			}
 		}
 	}
 	if c.DTMF != "" {

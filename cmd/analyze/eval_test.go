@@ -83,3 +83,20 @@ func TestEvalUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalCheckFails(t *testing.T) {
+	dir := t.TempDir()
+	abs, _ := filepath.Abs(evalCorpus)
+	suite := `[{"name": "pya", "recording": "` + abs + `/pyannote/sample.wav", "rttm": "` + abs + `/pyannote/sample.rttm",
+	  "targets": [{"what": "impossible", "metric": "ch0.no_collar.der", "max": -1}]}]`
+	path := filepath.Join(dir, "suite.json")
+	if err := os.WriteFile(path, []byte(suite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := run(t, "eval", "--suite", path, "--check"); code != 1 || !strings.Contains(out, "impossible") {
+		t.Errorf("exit %d, want 1:\n%s", code, out)
+	}
+	if code, _, _ := run(t, "eval", "--suite", path); code != 0 {
+		t.Errorf("without --check: exit %d, want 0", code)
+	}
+}

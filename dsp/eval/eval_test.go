@@ -278,3 +278,40 @@ func FuzzParseDTMFTruth(f *testing.F) {
 		}
 	})
 }
+
+func TestTargets(t *testing.T) {
+	s := ScoreSpeech([][]Interval{{{1, 3}}, {{2.5, 4}}}, [][]Interval{{{1.1, 3.2}}, {{6, 6.5}}}, 10)
+	for _, c := range []struct {
+		metric string
+		want   float64
+	}{
+		{"ch0.no_collar.der", 0.15}, {"each.no_collar.fa_s", 0.5}, {"pooled.collar.miss_s", s.Pooled.Collar.MissS},
+		{"overlap.no_collar.abs_err_s", 0.5}, {"ch1.no_collar.abs_talk_err", 2.0 / 3},
+	} {
+		got, err := s.Value(c.metric)
+		if err != nil || !close(got, c.want) {
+			t.Errorf("%s = %g, %v; want %g", c.metric, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"ch9.collar.der", "pooled.der", "pooled.collar.nope", "x.collar.der", "pooled.half.der"} {
+		if _, err := s.Value(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	lo, hi := 0.4, 0.6
+	var r Report
+	if err := r.Check("c", "a", s, []Target{{What: "fa", Metric: "each.no_collar.fa_s", Max: &hi}, {What: "ovl", Metric: "overlap.no_collar.ref_s", Min: &lo, Max: &lo}}); err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed("a") != 1 || !r.Checks[0].Pass["a"] || r.Checks[1].Target != "0.4 … 0.4" {
+		t.Errorf("checks %+v", r.Checks)
+	}
+	var b bytes.Buffer
+	r.AddSpeech("c", "a", s)
+	if err := r.WriteTable(&b); err != nil || !strings.Contains(b.String(), "✗") {
+		t.Errorf("table: %v\n%s", err, b.String())
+	}
+	if err := r.WriteJSON(&b); err != nil {
+		t.Error(err)
+	}
+}

@@ -30,6 +30,7 @@ type DTMFRow struct {
 type Report struct {
 	Speech []SpeechRow `json:"speech"`
 	DTMF   []DTMFRow   `json:"dtmf"`
+	Checks []CheckRow  `json:"checks"`
 	Notes  []string    `json:"notes"`
 }
 
@@ -116,6 +117,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(r.Checks) > 0 {
+		fmt.Fprintln(w)
+		if err := r.writeChecks(w); err != nil {
+			return err
+		}
 	}
 	for _, n := range r.Notes {
 		if _, err := fmt.Fprintln(w, "note: "+n); err != nil {
