@@ -80,6 +80,18 @@ func mountRecordingControl(ctx context.Context, g *cli.Globals) (http.Handler, e
 		if err := ctl.Recover(ctx); err != nil {
 			g.Logger.Error("recover pending recording starts", "error", err)
 		}
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if n := ctl.Prune(); n > 0 {
+					g.Logger.Info("pruned finished calls from the control state", "calls", n)
+				}
+			}
+		}
 	}()
 	cfg.Callbacks.Logger = g.Logger.With("component", "callbacks")
 	h, err := callback.NewHandler(ctx, cfg.Callbacks, ctl)

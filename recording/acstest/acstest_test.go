@@ -476,3 +476,25 @@ func TestBYOSToAzurite(t *testing.T) {
 		t.Errorf("metadata %+v", md)
 	}
 }
+
+// A recording stopped at the instant it started (or never resumed after
+// pauseOnStart) produces no file and no event.
+func TestEmptyRecordingProducesNothing(t *testing.T) {
+	r := newRig(t, acstest.Options{})
+	call := r.sim.AddCall(acstest.Call{Participants: []acstest.Participant{{RawID: "4:+1", Audio: tone(300, 1)}}})
+	ctx := context.Background()
+	for _, pause := range []bool{false, true} {
+		res, err := r.client.StartRecording(ctx, acs.StartRequest{CallLocator: acs.ServerCall(call.ServerCallID), RecordingContentType: acs.ContentAudio, RecordingFormatType: acs.FormatWav, PauseOnStart: pause}, acs.StartOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.clock.Advance(time.Duration(map[bool]int{false: 0, true: 2}[pause]) * time.Second)
+		if _, err := r.client.StopRecording(ctx, res.RecordingID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.wait(t)
+	if evs := r.hook.events(t); len(evs) != 0 {
+		t.Errorf("%d events for empty recordings", len(evs))
+	}
+}

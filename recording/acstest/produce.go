@@ -171,6 +171,10 @@ func (s *Server) produce(rec *recordingState) {
 		pieces = append(pieces, piece{sp.start, sp.end, i0, i1, total})
 		total += i1 - i0
 	}
+	if total == 0 {
+		s.log.Info("acstest: recording has no audio, no file produced", "recording", rec.id)
+		return
+	}
 	samples := make([]int16, total*nch)
 	for _, pc := range pieces {
 		for _, p := range rec.call.Participants {

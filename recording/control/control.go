@@ -727,3 +727,37 @@ func (c *Controller) Operator(ctx context.Context, act rules.Action, id string) 
 	}
 	return err
 }
+
+// Prune forgets calls that ended or stopped more than Options.Retention
+// ago: their state files are removed and their ids unindexed. It returns how
+// many were pruned. Run it periodically in long-running services.
+func (c *Controller) Prune() int {
+	now := c.opts.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for key, e := range c.calls {
+		if !e.mu.TryLock() {
+			continue // busy: not finished anyway
+		}
+		call := e.call
+		if (call.Ended || call.State == Stopped) && now.Sub(call.UpdatedAt) > c.opts.Retention {
+			if err := c.st.remove(call.Key); err != nil && !os.IsNotExist(err) {
+				c.log.Warn("prune call state", "call", key, "error", err)
+				e.mu.Unlock()
+				continue
+			}
+			delete(c.calls, key)
+			for _, m := range []map[string]string{c.byRec, c.byServer, c.byCorr} {
+				for id, k := range m {
+					if k == key {
+						delete(m, id)
+					}
+				}
+			}
+			n++
+		}
+		e.mu.Unlock()
+	}
+	return n
+}

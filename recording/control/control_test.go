@@ -585,3 +585,25 @@ func TestCorruptStateFileSkipped(t *testing.T) {
 		t.Error("leftover temp file not removed")
 	}
 }
+
+func TestPrune(t *testing.T) {
+	h := newHarness(t, acstest.Faults{})
+	h.callStarted("ev-1")
+	h.idle()
+	h.sim.EndCall(h.call, h.cbURL)
+	h.idle()
+	if n := h.ctl.Prune(); n != 0 {
+		t.Errorf("pruned %d fresh calls", n)
+	}
+	h.clock.Advance(49 * time.Hour)
+	if n := h.ctl.Prune(); n != 1 {
+		t.Errorf("pruned %d, want 1", n)
+	}
+	if _, ok := h.ctl.Find(h.call.ServerCallID); ok {
+		t.Error("pruned call still found")
+	}
+	ents, _ := os.ReadDir(h.dir)
+	if len(ents) != 0 {
+		t.Errorf("state files left: %d", len(ents))
+	}
+}
