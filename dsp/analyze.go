@@ -21,9 +21,10 @@ const anBlockSeconds = 1
 // reused throughout, channels are processed in parallel by up to
 // opts.Workers goroutines, and what is kept per frame is two bits per
 // channel (speech, voiced), so memory does not grow with the length of the
-// recording beyond that (8 h × 8 channels: 5.8 MB). pauses are the audio offsets where paused spans were cut out of
-// the recording; no silence spans one. Analyze stops early with ctx's
-// error when ctx is cancelled.
+// recording beyond that (8 h × 8 channels: 5.8 MB). pauses are the audio
+// offsets where paused spans were cut out of the recording; no silence or
+// speech segment spans one. Analyze stops early with ctx's error when ctx
+// is cancelled.
 func Analyze(ctx context.Context, src Source, pauses []Pause, opts Options) (*Result, error) {
 	if err := opts.VAD.Validate(); err != nil {
 		return nil, fmt.Errorf("analyze: %w", err)
