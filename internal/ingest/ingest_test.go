@@ -419,3 +419,50 @@ func TestDeleteAfterDownload(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestPlatformEventsReachOnEvent(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	svc := newService(t, nil, t.TempDir(), func(o *ServerOptions, p *Processor) {
+		p.OnEvent = func(_ context.Context, ev eventgrid.Event) error {
+			mu.Lock()
+			got = append(got, ev.Type)
+			mu.Unlock()
+			return nil
+		}
+	})
+	defer svc.stop(t)
+	body, err := os.ReadFile("../../testdata/acs/samples/eventgrid-spec-incomingcall.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{string(body), `[{"id":"x1","eventType":"Contoso.Other","data":{}}]`} {
+		resp, err := http.Post(svc.webhook(), "application/json", strings.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("OnEvent saw %v", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got[0] != recording.EventIncomingCall {
+		t.Fatalf("OnEvent got %v", got)
+	}
+	if _, err := svc.srv.Spool.Get("x1"); err == nil {
+		t.Fatal("a non-ACS event was stored")
+	}
+}

@@ -293,6 +293,12 @@ func (c *QueueConsumer) handle(ctx context.Context, m *azqueue.DequeuedMessage) 
 	var errs []error
 	ignored := 0
 	for _, ev := range evs {
+		if c.Processor.OnEvent != nil && IsPlatformEvent(ev) {
+			if _, err := c.Processor.Process(ctx, ev.Raw); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		if !ev.IsType(recording.EventRecordingFileStatusUpdated) {
 			ignored++
 			if c.Metrics != nil {

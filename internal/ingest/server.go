@@ -90,7 +90,7 @@ func NewServer(o ServerOptions, p *Processor) (*Server, error) {
 	}
 	s := &Server{o: o, Spool: sp, Metrics: m, log: log, mux: http.NewServeMux()}
 	s.workers = &Workers{Spool: sp, Processor: p, Options: o.Workers, Logger: log, Metrics: m}
-	sink := &Sink{Spool: sp, Logger: log, Metrics: m}
+	sink := &Sink{Spool: sp, StorePlatform: p.OnEvent != nil, Logger: log, Metrics: m}
 	eh := eventgrid.NewHandler(sink, eventgrid.HandlerOptions{
 		MaxBodyBytes: o.MaxBodyBytes, Auth: o.Auth, Logger: log,
 		Hooks: eventgrid.Hooks{

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,11 +151,24 @@ func (w *Workers) handle(ctx context.Context, it spool.Item) {
 }
 
 // Sink stores webhook deliveries in the spool: RecordingFileStatusUpdated
-// events become work items; other types are acknowledged and ignored.
+// events become work items; with StorePlatform, other
+// Microsoft.Communication.* events (CallStarted, IncomingCall, …) too, for
+// Processor.OnEvent; anything else is acknowledged and ignored.
 type Sink struct {
-	Spool   *spool.Spool
-	Logger  *slog.Logger
-	Metrics *Metrics
+	Spool         *spool.Spool
+	StorePlatform bool
+	Logger        *slog.Logger
+	Metrics       *Metrics
+}
+
+// PlatformEventPrefix marks the ACS platform events kept for OnEvent.
+const PlatformEventPrefix = "Microsoft.Communication."
+
+// IsPlatformEvent reports whether ev is an ACS platform event other than
+// RecordingFileStatusUpdated.
+func IsPlatformEvent(ev eventgrid.Event) bool {
+	return len(ev.Type) > len(PlatformEventPrefix) && strings.EqualFold(ev.Type[:len(PlatformEventPrefix)], PlatformEventPrefix) &&
+		!ev.IsType(recording.EventRecordingFileStatusUpdated)
 }
 
 // ItemOf builds the spool item of a recording event. ok is false for
@@ -181,6 +195,9 @@ func (s *Sink) Accept(ctx context.Context, evs []eventgrid.Event) error {
 	items := make([]spool.Item, 0, len(evs))
 	for _, ev := range evs {
 		it, ok := ItemOf(ev)
+		if !ok && s.StorePlatform && IsPlatformEvent(ev) {
+			it, ok = spool.Item{ID: ev.ID, Type: ev.Type, Event: ev.Raw}, true
+		}
 		if !ok {
 			if s.Metrics != nil {
 				s.Metrics.EventsIgnored.WithLabelValues(typeClass(ev.Type)).Inc()
