@@ -36,16 +36,21 @@ func DefaultOptions() Options {
 //
 // A frame of channel i is speech when, with P the frame power, N the
 // channel's noise floor and L the leakage predicted from the other
-// channels (their power at lags up to LeakMaxLagMS, times the learned
-// coupling from that channel into i):
+// channels (each one's power around its estimated delay into i, up to
+// LeakMaxLagMS later, times the learned coupling from it into i):
 //
 //	P − L ≥ N · 10^(SNR/10)   (own power above the floor; SNR = OnsetSNRDB to start, OffsetSNRDB to continue)
 //	P ≥ L · 10^(LeakMarginDB/10)
 //	P ≥ 10^(MinLevelDBFS/10)
+//
+// A stretch of speech must moreover hold MinVoicedS of voiced (periodic)
+// frames. Tuned on synthcall, generated calls (dsp/synth) and the pyannote
+// sample; the AMI excerpt is held out (see testdata/README.md).
 type VADOptions struct {
-	// HighPassHz is the corner of the 2nd-order high-pass applied before
-	// measuring frame energy (removes hum, DC and handling rumble).
-	// Default 300 Hz (the telephone band: rejects breath pops and rumble on close-talk microphones).
+	// HighPassHz is the corner of the 4th-order Butterworth high-pass
+	// applied before measuring frame energy. Default 300 Hz (the telephone
+	// band: removes hum, DC, breath pops and rumble on close-talk
+	// microphones).
 	HighPassHz float64 `yaml:"high_pass_hz"`
 	// OnsetSNRDB is how far above the noise floor a frame's own power must
 	// be to start speech. Default 11 dB.
