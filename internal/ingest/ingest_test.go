@@ -32,12 +32,7 @@ func TestMain(m *testing.M) {
 		crashChildMain()
 		return
 	}
-	goleak.VerifyTestMain(m,
-		// Azure SDK and azurite harness helpers that outlive a test briefly.
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-	)
+	goleak.VerifyTestMain(m)
 }
 
 const testSecret = "test-event-secret"
