@@ -289,7 +289,12 @@ func (c *Controller) Handle(ctx context.Context, in Input) error {
 		}
 		matches, err := c.rules.Evaluate(rev)
 		if err != nil {
-			c.log.Warn("rule evaluation failed", "type", in.Type, "error", err.Error())
+			msg := err.Error()
+			if strings.Contains(in.Type, "Dtmf") {
+				// A CEL error may quote the tone; name the rules only.
+				msg = "details withheld on DTMF events: " + failedRules(err)
+			}
+			c.log.Warn("rule evaluation failed", "type", in.Type, "error", msg)
 		}
 		for _, m := range matches {
 			c.execute(ctx, call, m.Rule, m.Action, m.With, row)
@@ -760,4 +765,22 @@ func (c *Controller) Prune() int {
 		e.mu.Unlock()
 	}
 	return n
+}
+
+// failedRules lists the rules of the EvalErrors in err.
+func failedRules(err error) string {
+	var names []string
+	var walk func(error)
+	walk = func(e error) {
+		var ee *rules.EvalError
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+		} else if errors.As(e, &ee) {
+			names = append(names, ee.Pos+" "+ee.Rule)
+		}
+	}
+	walk(err)
+	return strings.Join(names, ", ")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -607,3 +608,31 @@ func TestPrune(t *testing.T) {
 		t.Errorf("state files left: %d", len(ents))
 	}
 }
+
+// A rule that fails on a DTMF event must not leak the tone into the log.
+func TestDTMFEvalErrorsRedacted(t *testing.T) {
+	var logb strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logb.Write(p) }), nil))
+	set, err := rules.Parse("r.yaml", []byte("rules:\n  - name: bad\n    on: Microsoft.Communication.ContinuousDtmfRecognitionToneReceived\n    when: \"int(event.tone) > 1\"\n    do: pause\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := control.Open(t.TempDir(), nil, set, nil, control.Options{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Handle(context.Background(), control.Input{Type: callback.TypeContinuousDtmfRecognitionToneReceived, ID: "t1", ServerCallID: "s",
+		Data: map[string]any{"tone": "asterisk"}}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logb.String(), "r.yaml:2 bad") || strings.Contains(logb.String(), "asterisk") {
+		t.Errorf("log: %s", logb.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
