@@ -236,6 +236,9 @@ func (s *Spool) unlock() {
 
 func (s *Spool) segments() ([]int, error) {
 	ents, err := os.ReadDir(s.dir)
+	if errors.Is(err, os.ErrNotExist) && s.readOnly {
+		return nil, nil // nothing spooled yet
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read spool: %w", err)
 	}
