@@ -73,6 +73,9 @@ func (d *dryRecorder) ResumeRecording(context.Context, string) (acs.ResponseInfo
 func (d *dryRecorder) StopRecording(context.Context, string) (acs.ResponseInfo, error) {
 	return acs.ResponseInfo{}, nil
 }
+func (d *dryRecorder) GetRecording(_ context.Context, id string) (*acs.RecordingState, error) {
+	return &acs.RecordingState{RecordingID: id}, nil
+}
 
 func newRulesTestCmd(g *cli.Globals) *cobra.Command {
 	return &cobra.Command{

@@ -25,6 +25,7 @@ type Recorder interface {
 	PauseRecording(ctx context.Context, recordingID string) (acs.ResponseInfo, error)
 	ResumeRecording(ctx context.Context, recordingID string) (acs.ResponseInfo, error)
 	StopRecording(ctx context.Context, recordingID string) (acs.ResponseInfo, error)
+	GetRecording(ctx context.Context, recordingID string) (*acs.RecordingState, error)
 }
 
 var _ Recorder = (*acs.Client)(nil)
@@ -570,7 +571,10 @@ func (c *Controller) sendStart(ctx context.Context, call *Call, row func(action,
 // Recover re-sends every start that was persisted but never answered
 // (a crash between persisting and the response), with its original
 // Repeatability-Request-ID, so the service answers with the recording it
-// may already have started instead of starting another.
+// may already have started instead of starting another. It also
+// reconciles active and paused recordings with the service (callbacks may
+// have been missed while down): a recording the service no longer knows is
+// stopped, one whose state differs follows the service.
 func (c *Controller) Recover(ctx context.Context) error {
 	c.mu.Lock()
 	var es []*entry
@@ -594,6 +598,31 @@ func (c *Controller) Recover(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 			c.emit(ctx, rows)
+		} else if (call.State == Active || call.State == Paused) && call.RecordingID != "" && !call.Ended {
+			var rows []Event
+			row := func(action, rule, outcome, detail string) {
+				rows = append(rows, Event{Time: c.opts.Now(), RecordingID: call.RecordingID, ServerCallID: call.ServerCallID, CorrelationID: call.CorrelationID,
+					Event: "recover", Action: action, Rule: rule, Outcome: outcome, Detail: detail, EventID: eventID("recover", call.Key, call.RecordingID, string(call.State), detail, c.opts.Now().String())})
+			}
+			st, err := c.rec.GetRecording(ctx, call.RecordingID)
+			switch {
+			case errors.Is(err, acs.ErrNotFound):
+				c.transition(call, Stopped, c.opts.Now(), "service no longer has the recording", row)
+			case err != nil:
+				c.log.Warn("reconcile recording state", "call", call.Key, "error", err.Error())
+			case st.RecordingState == acs.StateActive && call.State == Paused:
+				c.transition(call, Active, c.opts.Now(), "resumed outside callscope (seen at recovery)", row)
+			case st.RecordingState == acs.StateInactive && call.State == Active:
+				c.transition(call, Paused, c.opts.Now(), "paused outside callscope (seen at recovery)", row)
+				call.PausedBy = ByExternal
+			}
+			if len(rows) > 0 {
+				call.UpdatedAt = c.opts.Now()
+				if err := c.st.save(call); err != nil {
+					errs = append(errs, err)
+				}
+				c.emit(ctx, rows)
+			}
 		}
 		e.mu.Unlock()
 	}

@@ -636,3 +636,45 @@ func TestDTMFEvalErrorsRedacted(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// While callscope was down the operator paused one call and another
+// recording ended: Recover follows the service.
+func TestRecoverReconciles(t *testing.T) {
+	h := newHarness(t, acstest.Faults{})
+	h.callStarted("ev-1")
+	h.idle()
+	st := h.state()
+	other := h.sim.AddCall(acstest.Call{Start: h.clock.Now(), Participants: []acstest.Participant{{RawID: "4:+18005550100", Audio: sine(300, 16000*5, 0.2)}}})
+	data := fmt.Sprintf(`{"startedBy":{"communicationIdentifier":{"rawId":"4:+18005550100"}},"serverCallId":%q,"correlationId":%q}`, other.ServerCallID, other.CorrelationID)
+	if err := h.ctl.HandlePlatformEvent(context.Background(), recording.EventCallStarted, "ev-2", h.clock.Now(), json.RawMessage(data)); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	o, _ := h.ctl.Find(other.ServerCallID)
+	// "Down": callbacks fail, so the controller does not hear about the
+	// operator's pause or the stop.
+	h.mu.Lock()
+	h.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	h.mu.Unlock()
+	h.clock.Advance(2 * time.Second)
+	if _, err := h.client.PauseRecording(context.Background(), st.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.StopRecording(context.Background(), o.RecordingID); err != nil {
+		t.Fatal(err)
+	}
+	h.idle()
+	if got := h.state(); got.State != control.Active {
+		t.Fatalf("controller heard the pause while down: %s", got.State)
+	}
+	h.open() // restart: state from disk, callbacks flowing again
+	if err := h.ctl.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.state(); got.State != control.Paused {
+		t.Errorf("first call %s, want paused", got.State)
+	}
+	if got, _ := h.ctl.Find(other.ServerCallID); got.State != control.Stopped {
+		t.Errorf("second call %s, want stopped", got.State)
+	}
+}

@@ -19,7 +19,10 @@
 //     transition are ignored; the "inactive" event with the zero start time
 //     that precedes "active" is not a pause;
 //   - once the call ended (CallEnded, CallDisconnected) or the recording
-//     stopped, no action is sent.
+//     stopped, no action is sent;
+//   - at start-up Recover also asks the service for the state of every
+//     active or paused recording and follows it (callbacks missed while
+//     down: a recording the service no longer has is stopped).
 //
 // Callbacks are correlated by recordingId, then serverCallId, then
 // correlationId — never by callConnectionId. Every action (its rule and
