@@ -377,21 +377,10 @@ func copyRows[R any](ctx context.Context, db *sql.DB, t *tableDef[R], q, dir, na
 	pending := first
 	meta := func() map[string]string {
 		m := fileMeta(t, nil, runID)
-		for key, set := range map[string]map[string]bool{MetaMetricsVersion: mv, MetaAnalyzerVersion: av} {
-			var vs []string
-			for v := range set {
-				if v != "" {
-					vs = append(vs, v)
-				}
-			}
-			sort.Strings(vs)
-			if len(vs) > 0 {
-				m[key] = strings.Join(vs, ",")
-			}
-		}
+		setVersions(m, mv, av)
 		return m
 	}
-	err = writeParquet(ctx, t, dir, name, rowGroupRows, meta, func() ([]R, error) {
+	err = writeParquet(ctx, t, dir, name, rowGroupRows, meta, nil, func() ([]R, error) {
 		if pending != nil {
 			b := pending
 			pending = nil

@@ -40,13 +40,13 @@ func partitionDir(root, table, date string) string {
 // dot-prefixed names.
 const tempPrefix = "."
 
-// writeParquet writes the batches produced by next (nil, nil at the end)
-// into dir/name atomically: a temporary file in dir, fsync, rename, fsync
+// writeParquet writes the records recs, then the batches of rows produced
+// by next (nil, nil at the end; next may be nil), into dir/name atomically: a temporary file in dir, fsync, rename, fsync
 // of dir. On any error the temporary file is removed and nothing is visible.
 //
 // meta is called after the last batch; its entries go to the file's
 // key-value metadata.
-func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, rowGroupRows int, meta func() map[string]string, next func() ([]R, error)) (err error) {
+func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, rowGroupRows int, meta func() map[string]string, recs []arrow.RecordBatch, next func() ([]R, error)) (err error) {
 	if err := mkdirAllSync(dir); err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 		}
 	}
 	props := parquet.NewWriterProperties(popts...)
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := bufio.NewWriterSize(f, 256<<10)
 	// The writer gets no io.Closer so that f stays open for the fsync.
 	fw, err := pqarrow.NewFileWriter(schema, struct{ io.Writer }{bw}, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
@@ -98,7 +98,17 @@ func writeParquet[R any](ctx context.Context, t *tableDef[R], dir, name string, 
 			b.Release()
 		}
 	}()
-	for {
+	for _, rec := range recs {
+		if err := ctx.Err(); err != nil {
+			fw.Close()
+			return err
+		}
+		if err := fw.Write(rec); err != nil {
+			fw.Close()
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	for next != nil {
 		if err := ctx.Err(); err != nil {
 			fw.Close()
 			return err

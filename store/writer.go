@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -25,7 +28,8 @@ type WriterOptions struct {
 	// enough for fast scans, small enough for bounded write memory.
 	RowGroupRows int `yaml:"row_group_rows"`
 	// MaxBufferedRows is how many rows (over all tables) Add buffers before
-	// it flushes on its own. Default 200000 (tens of MiB).
+	// it flushes on its own. Default 100000 (tens of MiB of Arrow buffers
+	// at peak); larger means fewer, bigger files and fewer fsyncs.
 	MaxBufferedRows int `yaml:"max_buffered_rows"`
 	// RunID names this writer's files: <run-id>-<n>.parquet. Default: the
 	// UTC start time and 8 random hex digits, e.g. 20261121T205000Z-3fa2c9d1.
@@ -37,7 +41,7 @@ type WriterOptions struct {
 
 // DefaultWriterOptions returns the defaults.
 func DefaultWriterOptions() WriterOptions {
-	return WriterOptions{RowGroupRows: 64 << 10, MaxBufferedRows: 200_000}
+	return WriterOptions{RowGroupRows: 64 << 10, MaxBufferedRows: 100_000}
 }
 
 var runIDRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$`)
@@ -100,15 +104,15 @@ func NewWriter(root string, opts WriterOptions) (*Writer, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &Writer{root: root, opts: opts, log: log}
-	w.calls = newPartBuf(callsTable)
-	w.channels = newPartBuf(channelsTable)
-	w.segments = newPartBuf(segmentsTable)
-	w.silences = newPartBuf(silencesTable)
-	w.overlaps = newPartBuf(overlapsTable)
-	w.dtmf = newPartBuf(dtmfTable)
-	w.flags = newPartBuf(qaFlagsTable)
-	w.pauses = newPartBuf(pausesTable)
-	w.events = newPartBuf(eventsTable)
+	w.calls = newPartBuf(callsTable, opts.RowGroupRows)
+	w.channels = newPartBuf(channelsTable, opts.RowGroupRows)
+	w.segments = newPartBuf(segmentsTable, opts.RowGroupRows)
+	w.silences = newPartBuf(silencesTable, opts.RowGroupRows)
+	w.overlaps = newPartBuf(overlapsTable, opts.RowGroupRows)
+	w.dtmf = newPartBuf(dtmfTable, opts.RowGroupRows)
+	w.flags = newPartBuf(qaFlagsTable, opts.RowGroupRows)
+	w.pauses = newPartBuf(pausesTable, opts.RowGroupRows)
+	w.events = newPartBuf(eventsTable, opts.RowGroupRows)
 	// Child tables first, calls last: the calls file commits an analysis.
 	w.bufs = []tableBuf{w.channels, w.segments, w.silences, w.overlaps, w.dtmf, w.flags, w.pauses, w.calls, w.events}
 	return w, nil
@@ -178,7 +182,7 @@ func (w *Writer) Add(rec *Recording) error {
 		return &r.common
 	})
 	n += addRows(w.pauses, date, rec.Pauses, cm, func(r *Pause) *common { return &r.common })
-	w.calls.add(date, c)
+	w.calls.add(date, &c)
 	w.buffered += n
 	if w.buffered >= w.opts.MaxBufferedRows {
 		return w.flushLocked(context.Background())
@@ -187,19 +191,11 @@ func (w *Writer) Add(rec *Recording) error {
 }
 
 func addRows[R any](b *partBuf[R], date string, rows []R, cm common, f func(*R) *common) int {
-	if len(rows) == 0 {
-		return 0
+	for i := range rows {
+		r := rows[i]
+		*f(&r) = cm
+		b.add(date, &r)
 	}
-	s := b.parts[date]
-	if s == nil && b.spare != nil {
-		s, b.spare = b.spare, nil
-	}
-	n := len(s)
-	s = append(s, rows...)
-	for i := n; i < len(s); i++ {
-		*f(&s[i]) = cm
-	}
-	b.parts[date] = s
 	return len(rows)
 }
 
@@ -225,7 +221,7 @@ func (w *Writer) AddEvents(evs ...RecordingEvent) error {
 		if e.EventID == "" {
 			e.EventID = eventID(&e)
 		}
-		w.events.add(utcDate(e.Time).Format(time.DateOnly), e)
+		w.events.add(utcDate(e.Time).Format(time.DateOnly), &e)
 	}
 	w.buffered += len(evs)
 	if w.buffered >= w.opts.MaxBufferedRows {
@@ -337,24 +333,76 @@ type tableBuf interface {
 	write(ctx context.Context, dir, file, date string, opts WriterOptions) (int, error)
 }
 
-// partBuf buffers the rows of one table per partition date.
+// partBuf buffers the rows of one table per partition date, as Arrow
+// column builders (no per-row Go objects for the garbage collector to
+// scan), cut into records of RowGroupRows rows.
 type partBuf[R any] struct {
-	t     *tableDef[R]
-	parts map[string][]R
-	spare []R // a flushed partition's slice, cleared, reused by the next
+	t            *tableDef[R]
+	rowGroupRows int
+	parts        map[string]*colBuf
 }
 
-func newPartBuf[R any](t *tableDef[R]) *partBuf[R] {
-	return &partBuf[R]{t: t, parts: map[string][]R{}}
+// colBuf is one partition's buffered rows.
+type colBuf struct {
+	builders []array.Builder
+	n        int                 // rows in builders
+	done     []arrow.RecordBatch // full row groups
+	rows     int                 // all rows
+	versions map[[2]string]bool  // (metrics, analyzer) versions seen
 }
 
-func (b *partBuf[R]) add(date string, r R) {
-	s := b.parts[date]
-	if s == nil && b.spare != nil {
-		s, b.spare = b.spare, nil
+func newPartBuf[R any](t *tableDef[R], rowGroupRows int) *partBuf[R] {
+	return &partBuf[R]{t: t, rowGroupRows: rowGroupRows, parts: map[string]*colBuf{}}
+}
+
+func (b *partBuf[R]) add(date string, r *R) {
+	p := b.parts[date]
+	if p == nil {
+		p = &colBuf{builders: make([]array.Builder, len(b.t.cols)), versions: map[[2]string]bool{}}
+		for i, c := range b.t.cols {
+			p.builders[i] = array.NewBuilder(memory.DefaultAllocator, c.arrow)
+		}
+		b.parts[date] = p
 	}
-	b.parts[date] = append(s, r)
+	for i, c := range b.t.cols {
+		c.put(p.builders[i], r)
+	}
+	if b.t.versions != nil {
+		m, a := b.t.versions(r)
+		p.versions[[2]string{m, a}] = true
+	}
+	p.n++
+	p.rows++
+	if p.n >= b.rowGroupRows {
+		p.cut(b.t.schema)
+	}
 }
+
+// cut turns the builders' rows into a record.
+func (p *colBuf) cut(schema *arrow.Schema) {
+	if p.n == 0 {
+		return
+	}
+	cols := make([]arrow.Array, len(p.builders))
+	for i, bl := range p.builders {
+		cols[i] = bl.NewArray()
+	}
+	p.done = append(p.done, array.NewRecordBatch(schema, cols, int64(p.n)))
+	for _, c := range cols {
+		c.Release()
+	}
+	p.n = 0
+}
+
+func (p *colBuf) release() {
+	for _, r := range p.done {
+		r.Release()
+	}
+	for _, bl := range p.builders {
+		bl.Release()
+	}
+}
+
 func (b *partBuf[R]) name() string { return b.t.name }
 
 func (b *partBuf[R]) dates() []string {
@@ -367,52 +415,48 @@ func (b *partBuf[R]) dates() []string {
 }
 
 func (b *partBuf[R]) write(ctx context.Context, dir, file, date string, opts WriterOptions) (int, error) {
-	rows := b.parts[date]
-	meta := func() map[string]string { return fileMeta(b.t, rows, opts.RunID) }
-	done := false
-	err := writeParquet(ctx, b.t, dir, file, opts.RowGroupRows, meta, func() ([]R, error) {
-		if done {
-			return nil, nil
+	p := b.parts[date]
+	p.cut(b.t.schema)
+	meta := func() map[string]string {
+		m := fileMeta(b.t, nil, opts.RunID)
+		mv, av := map[string]bool{}, map[string]bool{}
+		for v := range p.versions {
+			mv[v[0]], av[v[1]] = true, true
 		}
-		done = true
-		return rows, nil
-	})
-	if err != nil {
-		return 0, err
+		setVersions(m, mv, av)
+		return m
+	}
+	if err := writeParquet(ctx, b.t, dir, file, opts.RowGroupRows, meta, p.done, nil); err != nil {
+		return 0, err // the rows stay buffered for a later Flush
 	}
 	delete(b.parts, date)
-	clear(rows)
-	b.spare = rows[:0]
-	return len(rows), nil
+	p.release()
+	return p.rows, nil
 }
 
-// fileMeta returns the key-value metadata of a file holding rows: schema
-// version, table, run id and the distinct metrics and analyzer versions.
-func fileMeta[R any](t *tableDef[R], rows []R, runID string) map[string]string {
-	meta := map[string]string{
+// setVersions records the distinct non-empty metrics and analyzer versions
+// in file metadata m.
+func setVersions(m map[string]string, mv, av map[string]bool) {
+	for key, set := range map[string]map[string]bool{MetaMetricsVersion: mv, MetaAnalyzerVersion: av} {
+		var vs []string
+		for v := range set {
+			if v != "" {
+				vs = append(vs, v)
+			}
+		}
+		sort.Strings(vs)
+		if len(vs) > 0 {
+			m[key] = strings.Join(vs, ",")
+		}
+	}
+}
+
+// fileMeta returns the key-value metadata every file gets: schema
+// version, table and run id (setVersions adds the versions).
+func fileMeta[R any](t *tableDef[R], _ []R, runID string) map[string]string {
+	return map[string]string{
 		MetaSchemaVersion: SchemaVersion,
 		MetaTable:         t.name,
 		MetaRunID:         runID,
 	}
-	if t.versions == nil {
-		return meta
-	}
-	mv, av := map[string]bool{}, map[string]bool{}
-	for i := range rows {
-		m, a := t.versions(&rows[i])
-		mv[m], av[a] = true, true
-	}
-	for key, set := range map[string]map[string]bool{MetaMetricsVersion: mv, MetaAnalyzerVersion: av} {
-		vals := make([]string, 0, len(set))
-		for v := range set {
-			if v != "" {
-				vals = append(vals, v)
-			}
-		}
-		sort.Strings(vals)
-		if len(vals) > 0 {
-			meta[key] = strings.Join(vals, ",")
-		}
-	}
-	return meta
 }
