@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/callscope/callscope/internal/cli"
+	"github.com/callscope/callscope/internal/config"
+	"github.com/callscope/callscope/recording/acs"
 	"github.com/callscope/callscope/recording/control"
 	"github.com/callscope/callscope/store"
 )
@@ -57,5 +61,36 @@ func TestStoreSinkWritesRecordingEvents(t *testing.T) {
 	want := []string{"startrecord-salesok", "pausepci-pauseok", "state" + "active -> paused: rule pci-pause"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows %q, want %q", got, want)
+	}
+}
+
+// TestRecordingConfigExample decodes the configuration example of
+// docs/rules.md strictly.
+func TestRecordingConfigExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "```yaml\nacs:")
+	if i < 0 {
+		t.Fatal("no configuration example in docs/rules.md")
+	}
+	s = s[i+len("```yaml\n"):]
+	s = s[:strings.Index(s, "```")]
+	cfg, err := config.Parse("docs/rules.md", []byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := recordingConfig{}
+	if err := cfg.Decode("recording", &rc); err != nil {
+		t.Fatal(err)
+	}
+	ao := acs.DefaultOptions()
+	if err := cfg.Decode("acs", &ao); err != nil {
+		t.Fatal(err)
+	}
+	if rc.Control.Retention != 48*time.Hour || rc.EventsFlush != 30*time.Second || rc.Callbacks.Audience == "" || rc.Control.Start.Channel != "unmixed" || ao.APIVersion != "2025-06-15" {
+		t.Errorf("decoded %+v %+v", rc, ao)
 	}
 }
