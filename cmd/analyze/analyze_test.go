@@ -169,3 +169,14 @@ func TestAnalyzeConfigErrorNamesKey(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", code, stderr)
 	}
 }
+
+// TestExampleConfig keeps docs/callscope.example.yaml valid: every section
+// analyze reads decodes strictly and the CEL compiles.
+func TestExampleConfig(t *testing.T) {
+	data := t.TempDir()
+	code, _, stderr := run(t, "--config", filepath.Join("..", "..", "docs", "callscope.example.yaml"), "--data", data,
+		filepath.Join("..", "..", "testdata", "corpus", "synthcall", "synthcall_2ch.wav"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
