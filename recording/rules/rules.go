@@ -277,6 +277,9 @@ func compileRule(file string, n *yaml.Node) (*Rule, error) {
 	default:
 		return nil, fail("on", 0, errors.New("want an event type or a list of them"))
 	}
+	if len(r.On) == 0 {
+		return nil, fail("on", 0, errors.New("empty list of event types"))
+	}
 	for _, t := range r.On {
 		if !strings.HasPrefix(t, "Microsoft.Communication.") {
 			return nil, fail("on", 0, fmt.Errorf("event type %q: want Microsoft.Communication.<Name>", t))
