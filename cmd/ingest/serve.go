@@ -225,7 +225,9 @@ header; give two during a rotation) and/or Entra ID bearer tokens
 			if err != nil {
 				return err
 			}
-			p.OnEvent = platformEvent
+			if recordingController != nil {
+				p.OnEvent = platformEvent // platform events feed the recording rules
+			}
 			srv, err := ingest.NewServer(so, p)
 			if err != nil {
 				return err
