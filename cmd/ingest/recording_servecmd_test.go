@@ -57,7 +57,7 @@ func TestServeRecordingControl(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	rulesFile := filepath.Join(dir, "rules.yaml")
-	if err := os.WriteFile(rulesFile, []byte("rules:\n  - name: start-on-key\n    on: Microsoft.Communication.ContinuousDtmfRecognitionToneReceived\n    when: \"event.tone == 'one'\"\n    do: start\n"), 0o644); err != nil {
+	if err := os.WriteFile(rulesFile, []byte("rules:\n  - name: start-on-key\n    on: Microsoft.Communication.ContinuousDtmfRecognitionToneReceived\n    when: \"event.tone == 'one'\"\n    do: start\n  - name: record-tollfree\n    on: Microsoft.Communication.CallStarted\n    when: \"call.participants.exists(p, p.phone.startsWith('+1800'))\"\n    do: start\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "callscope.yaml")
@@ -105,6 +105,31 @@ func TestServeRecordingControl(t *testing.T) {
 	if len(recs) != 1 || recs[0].ServerCallID != call.ServerCallID {
 		t.Fatalf("recordings %+v", recs)
 	}
+	// A platform event through the Event Grid webhook → spool → worker →
+	// rules starts a second call's recording.
+	call2 := sim.AddCall(acstest.Call{})
+	ev := fmt.Sprintf(`[{"id":"cs-2","topic":"/subscriptions/x","subject":"call/x","eventType":"Microsoft.Communication.CallStarted","eventTime":%q,"dataVersion":"1.0","metadataVersion":"1",
+	"data":{"startedBy":{"communicationIdentifier":{"kind":"phoneNumber","rawId":"4:+18005550100"}},"serverCallId":%q,"correlationId":%q}}]`,
+		time.Now().UTC().Format(time.RFC3339Nano), call2.ServerCallID, call2.CorrelationID)
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/api/events", strings.NewReader(ev))
+	req.Header.Set("X-Callscope-Secret", "s3cr3t-value")
+	req.Header.Set("aeg-event-type", "Notification")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("event grid delivery: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sim.Recordings()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if recs := sim.Recordings(); len(recs) != 2 || recs[1].ServerCallID != call2.ServerCallID {
+		t.Fatalf("CallStarted via Event Grid did not start a recording: %+v\n%s", recs, logs)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -123,8 +148,8 @@ func TestServeRecordingControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	res, err := db.Query(context.Background(), "SELECT action, rule, outcome FROM recording_events WHERE action = 'start'")
-	if err != nil || len(res.Rows) != 1 || fmt.Sprint(res.Rows[0]) != "[start start-on-key ok]" {
+	res, err := db.Query(context.Background(), "SELECT action, rule, outcome FROM recording_events WHERE action = 'start' ORDER BY rule DESC")
+	if err != nil || len(res.Rows) != 2 || fmt.Sprint(res.Rows) != "[[start start-on-key ok] [start record-tollfree ok]]" {
 		t.Fatalf("recording_events: %v %v", res, err)
 	}
 }
