@@ -214,6 +214,13 @@ type DTMFDetector struct {
 	blk   int64 // blocks completed
 	ringC [dtmfRing][goertzelMaxFreqs]complex128
 	ringE [dtmfRing]float64
+	// The Goertzel values of a block are computed when a decision first
+	// looks at them (most windows fail the energy test, which needs none):
+	// ringX holds the ring's blocks' samples (blockN each), ringP their
+	// phase references, ringOK whether ringC holds their values.
+	ringX  []float32
+	ringP  [dtmfRing][goertzelMaxFreqs]complex128
+	ringOK [dtmfRing]bool
 
 	// derived thresholds
 	freqTol      float64
@@ -264,6 +271,7 @@ func NewDTMFDetector(sampleRate int, opts DTMFOptions) (*DTMFDetector, error) {
 	d.blockT = float64(d.blockN) / d.fs
 	d.dcScale = 8000 / d.fs
 	d.bank.init(dtmfFreqs[:], d.fs, d.blockN)
+	d.ringX = make([]float32, dtmfRing*d.blockN)
 	d.freqTol = (opts.FreqAccept + opts.FreqReject) / 2
 	d.twistHiWeak = math.Pow(10, opts.MaxTwistHighWeakerDB/20)
 	d.twistHiStrng = math.Pow(10, opts.MaxTwistHighStrongerDB/20)
@@ -312,12 +320,17 @@ func (d *DTMFDetector) Process(x []float32) {
 				d.notch[1].reset()
 			}
 		}
-		d.bank.feed(chunk)
+		slot := int(d.blk&(dtmfRing-1)) * d.blockN
+		copy(d.ringX[slot+d.pos:slot+d.pos+n], chunk)
+		// Locals: accumulating into the fields would store and reload them
+		// every sample (the compiler cannot prove chunk does not alias d).
+		sum, sum2 := d.sum, d.sum2
 		for _, v := range chunk {
 			f := float64(v)
-			d.sum += f
-			d.sum2 += f * f
+			sum += f
+			sum2 += f * f
 		}
+		d.sum, d.sum2 = sum, sum2
 		d.pos += n
 		d.samples += int64(n)
 		x = x[n:]
@@ -336,12 +349,9 @@ func (d *DTMFDetector) Flush() {
 	if d.pos > 0 {
 		// Complete the last block with silence; the edge refinement then
 		// sees the tone filling only the real part.
-		var zeros [64]float32
-		for d.pos < d.blockN {
-			n := min(len(zeros), d.blockN-d.pos)
-			d.bank.feed(zeros[:n])
-			d.pos += n
-		}
+		slot := int(d.blk&(dtmfRing-1)) * d.blockN
+		clear(d.ringX[slot+d.pos : slot+d.blockN])
+		d.pos = d.blockN
 		d.endBlock()
 	}
 	if d.active {
@@ -360,7 +370,8 @@ func (d *DTMFDetector) Tones() []Tone {
 func (d *DTMFDetector) endBlock() {
 	k := d.blk
 	i := k & (dtmfRing - 1)
-	d.bank.finishBlock(&d.ringC[i])
+	d.bank.nextPhase(&d.ringP[i])
+	d.ringOK[i] = false
 	// The block's energy about a slowly tracked DC level: a DC offset is
 	// not signal energy the tones compete with.
 	n := float64(d.blockN)
@@ -373,6 +384,7 @@ func (d *DTMFDetector) endBlock() {
 	d.ringE[i] = e
 	if !(e <= math.MaxFloat64) || !(math.Abs(d.dc) <= 2) { // NaN or ±Inf in the block
 		d.ringC[i] = [goertzelMaxFreqs]complex128{}
+		d.ringOK[i] = true
 		d.ringE[i] = 0
 		d.dc = 0
 	}
@@ -399,19 +411,21 @@ type dtmfHit struct {
 // window examines the dtmfWindowBlocks blocks ending with block k.
 func (d *DTMFDetector) window(k int64) dtmfHit {
 	const W = dtmfWindowBlocks
-	var c [goertzelMaxFreqs][W]complex128
 	e := 0.0
 	for m := 0; m < W; m++ {
-		j := (k - W + 1 + int64(m)) & (dtmfRing - 1)
-		e += d.ringE[j]
-		for f := range goertzelMaxFreqs {
-			c[f][m] = d.ringC[j][f]
-		}
+		e += d.ringE[(k-W+1+int64(m))&(dtmfRing-1)]
 	}
 	nWin := float64(W * d.blockN)
 	// Two tones at the minimum level carry nWin·minAmp² of energy.
 	if e < nWin*d.minAmp*d.minAmp {
 		return dtmfHit{}
+	}
+	var c [goertzelMaxFreqs][W]complex128
+	for m := 0; m < W; m++ {
+		b := d.blockDFT(k - W + 1 + int64(m))
+		for f := range goertzelMaxFreqs {
+			c[f][m] = b[f]
+		}
 	}
 	// Each filter measures the dominant component within ±100 Hz of it; a
 	// group's tone is the filter whose component lies within the frequency
@@ -535,6 +549,18 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 	return mag, amp, off, true
 }
 
+// blockDFT returns the Goertzel values of block k, one of the last
+// dtmfRing blocks, computing them on first use.
+func (d *DTMFDetector) blockDFT(k int64) *[goertzelMaxFreqs]complex128 {
+	i := k & (dtmfRing - 1)
+	if !d.ringOK[i] {
+		x := d.ringX[int(i)*d.blockN : int(i+1)*d.blockN]
+		d.bank.block(x, &d.ringP[i], &d.ringC[i])
+		d.ringOK[i] = true
+	}
+	return &d.ringC[i]
+}
+
 // occ returns block k's occupancy by the current tone: the smaller of the
 // two tones' magnitudes relative to their steady magnitudes (≈ the fraction
 // of the block the tone fills).
@@ -542,9 +568,9 @@ func (d *DTMFDetector) occ(k int64) float64 {
 	if k < 0 || k >= d.blk || d.blk-k > dtmfRing {
 		return 0
 	}
-	j := k & (dtmfRing - 1)
-	qr := cmplx.Abs(d.ringC[j][d.row]) / d.refR
-	qc := cmplx.Abs(d.ringC[j][d.col]) / d.refC
+	b := d.blockDFT(k)
+	qr := cmplx.Abs(b[d.row]) / d.refR
+	qc := cmplx.Abs(b[d.col]) / d.refC
 	return math.Min(qr, qc)
 }
 

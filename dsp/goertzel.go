@@ -93,3 +93,33 @@ func (g *goertzelBank) finishBlock(out *[goertzelMaxFreqs]complex128) {
 		}
 	}
 }
+
+// nextPhase writes the phase reference of the block now starting to ph and
+// advances the reference by one block, exactly as finishBlock does. With
+// block it computes a block's values later, from its stored samples (the
+// DTMF detector computes only the blocks its decisions look at).
+func (g *goertzelBank) nextPhase(ph *[goertzelMaxFreqs]complex128) {
+	*ph = g.phase
+	for i := 0; i < g.n; i++ {
+		g.phase[i] *= g.step[i]
+	}
+	g.blocks++
+	if g.blocks&1023 == 0 {
+		for i := 0; i < g.n; i++ {
+			p := g.phase[i]
+			g.phase[i] = p / complex(math.Hypot(real(p), imag(p)), 0)
+		}
+	}
+}
+
+// block writes to out the absolute-phase DFT values of the whole block x
+// whose phase reference nextPhase gave as ph: bit for bit what feed over
+// the block followed by finishBlock gives. The bank must not be mid-block.
+func (g *goertzelBank) block(x []float32, ph *[goertzelMaxFreqs]complex128, out *[goertzelMaxFreqs]complex128) {
+	g.feed(x)
+	for i := 0; i < g.n; i++ {
+		y := complex(g.s1[i], 0) - g.finish[i]*complex(g.s2[i], 0)
+		out[i] = y * ph[i]
+		g.s1[i], g.s2[i] = 0, 0
+	}
+}
