@@ -60,9 +60,6 @@ func dtmfPointOpts(t *testing.T, fs int, codec dtmfCodec, seed uint64, opts DTMF
 	return dtmfMatch(specs, got)
 }
 
-// dtmfPct is the share of sent tones detected, in percent.
-func (s dtmfScore) pct() float64 { return 100 * float64(s.hits) / float64(s.sent) }
-
 // dtmfTable accumulates a sweep's log lines.
 type dtmfTable struct{ b strings.Builder }
 
