@@ -111,6 +111,9 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	acc, n, need := f.acc, f.n, f.need
 	lpA, lpB, l1 := f.lpA, 1-f.lpA, f.l1
 	dec, decN, decAcc := f.dec, f.decN, f.decAcc
+	// Locals: the compiler would reload the fields after every store to
+	// the ring.
+	ring, mask, pos := f.ring, f.mask, f.pos
 	for len(x) > 0 {
 		m := need - n
 		if m > len(x) {
@@ -131,14 +134,15 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 			decAcc += l1
 			decN++
 			if decN == dec {
-				f.ring[f.pos&f.mask] = float32(decAcc)
-				f.pos++
+				ring[pos&mask] = float32(decAcc)
+				pos++
 				decAcc, decN = 0, 0
 			}
 		}
 		x = x[m:]
 		n += m
 		if n == need {
+			f.pos = pos
 			out = append(out, f.frameDone(acc/float64(n)))
 			acc, n = 0, 0
 			f.frame++
@@ -166,6 +170,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 
 	f.x1, f.x2, f.y1, f.y2 = x1, x2, y1, y2
 	f.acc, f.n, f.need = acc, n, need
+	f.pos = pos
 	return out
 }
 

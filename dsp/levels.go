@@ -157,40 +157,37 @@ func (m *LevelMeter) Write(x []float32) {
 	p, q, k := m.p, m.q, m.k
 	n := m.n
 	sum, sumSq, peak := m.sum, m.sumSq, m.peak
-	clip, nClip := m.clip, m.nClip
+	// The samples are float32, so float32(|v|) is |v| and comparing in
+	// float64 gives the same answer without a conversion per sample.
+	clip, nClip := float64(m.clip), m.nClip
 	frameN, frameSq := m.frameN, m.frameSq
-	for _, s := range x {
-		v := float64(s)
-		a := math.Abs(v)
-		sum += v
-		sumSq += v * v
-		frameSq += v * v
-		if a > peak {
-			peak = a
-		}
-		if float32(a) >= clip {
-			nClip++
-		}
-		p = g*p + g1*a
-		q = g*q + g1*p
-		// Threshold crossings: the envelope moves slowly, so k changes by
-		// at most a step or two per sample and this is O(1) on average.
-		for k < levelThreshN && q >= m.thresh[k] {
-			// below → above at sample n: close the below run, whose
-			// first m.hang samples were active (hangover).
-			if b := m.belowAt[k]; b >= 0 {
-				m.count[k] += min(n-b, m.hang)
+	up, down := m.bounds(k)
+	for len(x) > 0 {
+		seg := x[:min(len(x), m.frameLen-frameN)]
+		for _, s := range seg {
+			v := float64(s)
+			a := math.Abs(v)
+			sum += v
+			sumSq += v * v
+			frameSq += v * v
+			if a > peak {
+				peak = a
 			}
-			m.aboveAt[k] = n
-			k++
+			if a >= clip {
+				nClip++
+			}
+			p = g*p + g1*a
+			q = g*q + g1*p
+			// The envelope moves slowly: it rarely leaves the band
+			// between the thresholds next below and above it.
+			if q >= up || q < down {
+				k = m.cross(k, q, n)
+				up, down = m.bounds(k)
+			}
+			n++
 		}
-		for k > 0 && q < m.thresh[k-1] {
-			k--
-			m.count[k] += n - m.aboveAt[k]
-			m.belowAt[k] = n
-		}
-		n++
-		frameN++
+		x = x[len(seg):]
+		frameN += len(seg)
 		if frameN == m.frameLen {
 			m.levelAddFrame(frameSq / float64(frameN))
 			frameN, frameSq = 0, 0
@@ -201,6 +198,42 @@ func (m *LevelMeter) Write(x []float32) {
 	m.sum, m.sumSq, m.peak = sum, sumSq, peak
 	m.nClip = nClip
 	m.frameN, m.frameSq = frameN, frameSq
+}
+
+// bounds returns the thresholds that end the envelope's stay at k
+// thresholds: it crosses up at q ≥ up and down at q < down (±Inf at the
+// ends of the range).
+func (m *LevelMeter) bounds(k int) (up, down float64) {
+	up, down = math.Inf(1), math.Inf(-1)
+	if k < levelThreshN {
+		up = m.thresh[k]
+	}
+	if k > 0 {
+		down = m.thresh[k-1]
+	}
+	return up, down
+}
+
+// cross moves the envelope's threshold count k to envelope value q at
+// sample n, closing and opening the thresholds' active runs, and returns
+// the new count. The envelope moves slowly, so k changes by at most a step
+// or two per sample.
+func (m *LevelMeter) cross(k int, q float64, n int64) int {
+	for k < levelThreshN && q >= m.thresh[k] {
+		// below → above at sample n: close the below run, whose
+		// first m.hang samples were active (hangover).
+		if b := m.belowAt[k]; b >= 0 {
+			m.count[k] += min(n-b, m.hang)
+		}
+		m.aboveAt[k] = n
+		k++
+	}
+	for k > 0 && q < m.thresh[k-1] {
+		k--
+		m.count[k] += n - m.aboveAt[k]
+		m.belowAt[k] = n
+	}
+	return k
 }
 
 func (m *LevelMeter) levelAddFrame(meanSq float64) {
