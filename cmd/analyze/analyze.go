@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/callscope/callscope/internal/cli"
+	"github.com/callscope/callscope/internal/progress"
 	"github.com/callscope/callscope/pipeline"
 	"github.com/callscope/callscope/recording"
 	"github.com/callscope/callscope/store"
@@ -104,10 +106,19 @@ func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagS
 		}
 		log.Error("analysis failed", "input", path, "err", err, "quarantine", qdir)
 	}
+	// On a terminal a progress bar replaces the per-recording log lines
+	// (still there at --log-level debug); elsewhere the bar is a periodic
+	// log line and each recording is logged.
+	bar := progress.NewBar(int64(len(inputs)), "analyzing", g.Quiet || len(inputs) < 2, g.Stderr, log)
+	perRecording := slog.LevelInfo
+	if !g.Quiet && len(inputs) >= 2 && progress.IsTerminal(g.Stderr) {
+		perRecording = slog.LevelDebug
+	}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(jobs)
 	for _, path := range inputs {
 		eg.Go(func() error {
+			defer bar.Add(1)
 			if ectx.Err() != nil {
 				return ectx.Err()
 			}
@@ -132,7 +143,7 @@ func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagS
 				return fmt.Errorf("buffer rows of %s: %w", path, err)
 			}
 			c := out.Result.Call
-			log.Info("analyzed", "input", path, "recording_id", in.RecordingID,
+			log.Log(ectx, perRecording, "analyzed", "input", path, "recording_id", in.RecordingID,
 				"channels", out.Result.Channels, "recorded_s", round2(c.DurationS), "talk_s", round2(c.TalkS),
 				"silence_s", round2(c.SilenceS), "overlap_s", round2(c.OverlapS), "dtmf", c.DTMFCount,
 				"qa_score", round2(out.Verdict.Score), "flags", len(out.Verdict.Flags),
@@ -141,6 +152,7 @@ func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagS
 		})
 	}
 	werr := eg.Wait()
+	bar.Finish()
 	// Write what succeeded even when the run was interrupted: every buffered
 	// recording is complete.
 	if err := w.Close(context.WithoutCancel(ctx)); err != nil {
