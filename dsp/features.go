@@ -224,21 +224,43 @@ func (f *vadFeatures) periodicityAt(end int64) float32 {
 	}
 	// r[L] for every lag, then the best peak refined by a parabola
 	// through its neighbours (the pitch period is rarely a whole number
-	// of decimated samples).
-	var r [vadPerMaxLag + 1]float64
-	for L := f.lo; L <= f.hi; L++ {
-		b := x[f.hi-L : f.hi-L+f.win]
-		if L > f.lo {
-			// Window moves one sample earlier: add the new first, drop the old last.
-			nv, ov := b[0], x[f.hi-L+f.win]
-			eb += nv*nv - ov*ov
+	// of decimated samples). The correlations come first, four lags per
+	// pass over a: independent sums keep the pipeline busy, and each is
+	// still summed in order.
+	var cs [vadPerMaxLag + 1]float64
+	win := f.win
+	L := f.lo
+	for ; L+3 <= f.hi; L += 4 {
+		b0 := x[f.hi-L:][:win]
+		b1 := x[f.hi-L-1:][:win]
+		b2 := x[f.hi-L-2:][:win]
+		b3 := x[f.hi-L-3:][:win]
+		var c0, c1, c2, c3 float64
+		for k, v := range a[:win] {
+			c0 += v * b0[k]
+			c1 += v * b1[k]
+			c2 += v * b2[k]
+			c3 += v * b3[k]
 		}
+		cs[L], cs[L+1], cs[L+2], cs[L+3] = c0, c1, c2, c3
+	}
+	for ; L <= f.hi; L++ {
+		b := x[f.hi-L:][:win]
 		var c float64
-		for k, v := range a {
+		for k, v := range a[:win] {
 			c += v * b[k]
 		}
+		cs[L] = c
+	}
+	var r [vadPerMaxLag + 1]float64
+	for L := f.lo; L <= f.hi; L++ {
+		if L > f.lo {
+			// Window moves one sample earlier: add the new first, drop the old last.
+			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
+			eb += nv*nv - ov*ov
+		}
 		if eb > 1e-18 {
-			r[L] = c / math.Sqrt(ea*eb)
+			r[L] = cs[L] / math.Sqrt(ea*eb)
 		}
 	}
 	best := 0.0
