@@ -60,8 +60,9 @@ type analyzer struct {
 	ch []anChannel
 	vd *vadDecider
 
-	buf   [2][]float32 // interleaved blocks: one being read, one processed
-	frame []vadFrame   // one frame of all channels, for the decider
+	buf    [2][]float32 // interleaved blocks: one being read, one processed
+	frame  []vadFrame   // one frame of all channels, for the decider
+	perPos []int64      // per channel: the ring position periodicity sees
 
 	work chan anJob
 	wg   sync.WaitGroup
@@ -69,19 +70,22 @@ type analyzer struct {
 }
 
 // anChannel is one channel's streaming state. Only its worker touches it
-// while a block is processed.
+// while a block is processed, except frames[i] and pos[i] of the previous
+// block (i alternates per block), which the decider reads meanwhile.
 type anChannel struct {
 	x      []float32 // deinterleaved samples of the current block
 	feat   *vadFeatures
 	dtmf   *DTMFDetector // nil below 8 kHz
 	level  *LevelMeter
-	frames []vadFrame // frames completed in the current block
+	frames [2][]vadFrame // frames completed in a block
+	pos    [2]int64      // feat.pos at the end of that block
 }
 
 type anJob struct {
 	block []float32
 	n     int // frames (samples per channel) in block
 	c     int
+	i     int // which of anChannel.frames and pos to fill
 	done  *sync.WaitGroup
 }
 
@@ -95,14 +99,17 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 	a.ch = make([]anChannel, nch)
 	a.vd = newVADDecider(nch, opts.VAD)
 	// Periodicity is computed when the decider asks for it: up to its
-	// lookahead plus one block after the frame was made.
-	keep := a.vd.look + a.vd.lag + anBlockSeconds*100 + 2
-	a.vd.perFn = func(c int, dpos int64) float32 { return a.ch[c].feat.periodicityAt(dpos) }
+	// lookahead plus one block after the frame was made, while the next
+	// block is written to the ring (the decider runs one block behind).
+	keep := a.vd.look + a.vd.lag + 2*anBlockSeconds*100 + 2
+	a.perPos = make([]int64, nch)
+	a.vd.perFn = func(c int, dpos int64) float32 { return a.ch[c].feat.periodicityAtPos(dpos, a.perPos[c]) }
 	for c := range a.ch {
+		fpb := block*100/f.SampleRate + 2
 		a.ch[c] = anChannel{
 			x:      make([]float32, block),
 			feat:   newVADFeatures(f.SampleRate, opts.VAD.HighPassHz, keep),
-			frames: make([]vadFrame, 0, block*100/f.SampleRate+2),
+			frames: [2][]vadFrame{make([]vadFrame, 0, fpb), make([]vadFrame, 0, fpb)},
 		}
 		a.ch[c].level = NewLevelMeter(f.SampleRate)
 		a.ch[c].level.SetClipThreshold(ClipThreshold(f))
@@ -126,7 +133,7 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 			go func() {
 				defer a.wg.Done()
 				for j := range a.work {
-					a.processChannel(j.c, j.block, j.n)
+					a.processChannel(j.c, j.i, j.block, j.n)
 					j.done.Done()
 				}
 			}()
@@ -145,15 +152,16 @@ func (a *analyzer) stop() {
 }
 
 // processChannel deinterleaves channel c of block and runs its per-channel
-// stages.
-func (a *analyzer) processChannel(c int, block []float32, n int) {
+// stages; the block's frames go to ch.frames[fi].
+func (a *analyzer) processChannel(c, fi int, block []float32, n int) {
 	ch := &a.ch[c]
 	x := ch.x[:n]
 	nch := a.nch
 	for i, k := 0, c; i < n; i, k = i+1, k+nch {
 		x[i] = block[k]
 	}
-	ch.frames = ch.feat.process(x, ch.frames[:0])
+	ch.frames[fi] = ch.feat.process(x, ch.frames[fi][:0])
+	ch.pos[fi] = ch.feat.pos
 	ch.level.Write(x)
 	if ch.dtmf != nil {
 		ch.dtmf.Process(x)
@@ -212,6 +220,9 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 
 	var samples int64
 	var done sync.WaitGroup
+	// The decider takes a block's frames while the workers process the
+	// next block: fi alternates, pending says frames[1-fi] wait for it.
+	fi, pending := 0, false
 	for r := range reads {
 		if err := ctx.Err(); err != nil {
 			return samples, err
@@ -221,16 +232,22 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 			if a.work != nil {
 				done.Add(a.nch)
 				for c := range a.nch {
-					a.work <- anJob{block: block, n: r.n, c: c, done: &done}
+					a.work <- anJob{block: block, n: r.n, c: c, i: fi, done: &done}
+				}
+				if pending {
+					a.pushFrames(1 - fi)
 				}
 				done.Wait()
 			} else {
 				for c := range a.nch {
-					a.processChannel(c, block, r.n)
+					a.processChannel(c, fi, block, r.n)
+				}
+				if pending {
+					a.pushFrames(1 - fi)
 				}
 			}
 			samples += int64(r.n)
-			a.pushFrames()
+			fi, pending = 1-fi, true
 		}
 		if r.err != nil {
 			if errors.Is(r.err, io.EOF) {
@@ -243,24 +260,32 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return samples, err
 	}
+	if pending {
+		a.pushFrames(1 - fi)
+	}
 	for c := range a.ch {
 		ch := &a.ch[c]
-		ch.frames = ch.feat.flush(ch.frames[:0])
+		ch.frames[fi] = ch.feat.flush(ch.frames[fi][:0])
+		ch.pos[fi] = ch.feat.pos
 		if ch.dtmf != nil {
 			ch.dtmf.Flush()
 		}
 	}
-	a.pushFrames()
+	a.pushFrames(fi)
 	a.vd.flush()
 	return samples, nil
 }
 
-// pushFrames hands the frames completed by every channel to the decider.
-func (a *analyzer) pushFrames() {
-	k := len(a.ch[0].frames)
+// pushFrames hands the frames every channel completed in a block
+// (frames[fi]) to the decider.
+func (a *analyzer) pushFrames(fi int) {
+	for c := range a.ch {
+		a.perPos[c] = a.ch[c].pos[fi]
+	}
+	k := len(a.ch[0].frames[fi])
 	for t := range k {
 		for c := range a.ch {
-			a.frame[c] = a.ch[c].frames[t]
+			a.frame[c] = a.ch[c].frames[fi][t]
 		}
 		a.vd.push(a.frame)
 	}

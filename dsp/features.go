@@ -197,7 +197,15 @@ func (f *vadFeatures) frameDone(p float64) vadFrame {
 // computed on demand (only for frames the decider takes for speech), which
 // spares most of its cost.
 func (f *vadFeatures) periodicityAt(end int64) float32 {
-	if end < int64(f.win+f.hi) || end > f.pos || f.pos-end+int64(f.win+f.hi) > f.mask+1 {
+	return f.periodicityAtPos(end, f.pos)
+}
+
+// periodicityAtPos is periodicityAt as seen when pos samples had been
+// written to the ring. It reads only ring samples before pos (and not
+// f.pos), so it may run while process writes the samples after pos, as
+// long as the ring holds them both.
+func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
+	if end < int64(f.win+f.hi) || end > pos || pos-end+int64(f.win+f.hi) > f.mask+1 {
 		return 0
 	}
 	// Copy the hi+win samples before end into a contiguous scratch:
