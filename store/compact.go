@@ -23,7 +23,7 @@ type CompactOptions struct {
 	// Logger receives one line per partition; nil discards.
 	Logger *slog.Logger `yaml:"-"`
 	// Progress, when set, is called with the partitions done and the
-	// partitions to do.
+	// partitions to do: once with 0 before the first, then after each.
 	Progress func(done, total int) `yaml:"-"`
 }
 
@@ -112,6 +112,9 @@ func Compact(ctx context.Context, root, date string, opts CompactOptions) (Compa
 	defer db.Close()
 	runID := "compact-" + NewRunID()
 	seq := 0
+	if opts.Progress != nil {
+		opts.Progress(0, len(dates))
+	}
 	for i, d := range dates {
 		if err := ctx.Err(); err != nil {
 			return st, err

@@ -78,7 +78,7 @@ func TestCompact(t *testing.T) {
 	if st.Partitions != 1 || st.FilesIn != 8*2+2 || st.FilesOut != 9 {
 		t.Errorf("stats %+v", st)
 	}
-	if !reflect.DeepEqual(progress, []int{1, 2, 2, 2}) {
+	if !reflect.DeepEqual(progress, []int{0, 2, 1, 2, 2, 2}) {
 		t.Errorf("progress %v", progress)
 	}
 	for k, n := range countFiles(t, root) {
