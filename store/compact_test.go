@@ -280,3 +280,65 @@ func TestCompactConcurrentWrites(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCompactPendingFiles: child files whose calls file is not there yet
+// (a writer between the two, or one that crashed there) are left alone
+// while young, and dropped once older than StaleTemp.
+func TestCompactPendingFiles(t *testing.T) {
+	root := t.TempDir()
+	a1 := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
+	writeRecs(t, root, WriterOptions{RunID: "one"}, sampleRecording("r1", day0, a1))
+	writeRecs(t, root, WriterOptions{RunID: "two"}, sampleRecording("r2", day0, a1))
+	r1b := sampleRecording("r1", day0, a1.Add(time.Hour))
+	r1b.Segments = r1b.Segments[:1]
+	writeRecs(t, root, WriterOptions{RunID: "pending"}, r1b)
+	// Remove the pending run's calls file: its child files are uncommitted.
+	callsFiles, _ := filepath.Glob(filepath.Join(root, "lake", "calls", "*", "pending-*.parquet"))
+	if len(callsFiles) != 1 {
+		t.Fatalf("calls files %v", callsFiles)
+	}
+	os.Remove(callsFiles[0])
+	db := openDB(t, root)
+	before := dumpViews(t, db)
+	db.Close()
+
+	if _, err := Compact(ctxT(t), root, "", CompactOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := filepath.Glob(filepath.Join(root, "lake", "*", "*", "pending-*.parquet"))
+	if len(pending) != 7 {
+		t.Errorf("young pending child files: %d left, want all 7", len(pending))
+	}
+	db = openDB(t, root)
+	if after := dumpViews(t, db); !reflect.DeepEqual(before, after) {
+		t.Errorf("views changed:\n%v\n%v", before, after)
+	}
+	// The calls file arrives after all: the pending analysis becomes the
+	// latest, complete.
+	db.Close()
+	writeRecs(t, root, WriterOptions{RunID: "late"}, &Recording{Call: r1b.Call})
+	db = openDB(t, root)
+	if got := scalar(t, db, "SELECT count(*) FROM segments WHERE recording_id = 'r1'"); got != int64(1) {
+		t.Errorf("segments of the late-committed analysis: %v, want 1", got)
+	}
+	db.Close()
+
+	// A crashed writer's leftovers, once stale, are dropped.
+	r1c := sampleRecording("r1", day0, a1.Add(2*time.Hour))
+	writeRecs(t, root, WriterOptions{RunID: "crashed"}, r1c)
+	callsFiles, _ = filepath.Glob(filepath.Join(root, "lake", "calls", "*", "crashed-*.parquet"))
+	os.Remove(callsFiles[0])
+	if _, err := Compact(ctxT(t), root, "", CompactOptions{StaleTemp: time.Nanosecond}); err != nil {
+		t.Fatal(err)
+	}
+	db = openDB(t, root)
+	for q, want := range map[string]any{
+		"SELECT count(*) FROM raw.segments WHERE recording_id = 'r1'": int64(1),
+		"SELECT count(*) FROM segments WHERE recording_id = 'r1'":     int64(1),
+		"SELECT count(*) FROM raw.calls":                              int64(2),
+	} {
+		if got := scalar(t, db, q); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", q, got, want)
+		}
+	}
+}
