@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -389,5 +390,37 @@ func TestAddedColumn(t *testing.T) {
 	res = query(t, db2, "SELECT recording_id, typeof(dc_offset), dc_offset FROM raw.channels")
 	if len(res.Rows) != 2 || res.Rows[0][0] != "old" || res.Rows[0][1] != "DOUBLE" || res.Rows[0][2] != nil {
 		t.Errorf("only old files: %v", res.Rows)
+	}
+}
+
+func TestWriterRejectsDuplicateAnalysis(t *testing.T) {
+	w, err := NewWriter(t.TempDir(), WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := time.Date(2026, 11, 21, 1, 0, 0, 0, time.UTC)
+	if err := w.Add(sampleRecording("r1", day0, a)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(sampleRecording("r1", day0, a)); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("second Add: %v, want ErrDuplicate", err)
+	}
+	if err := w.Add(sampleRecording("r1", day0, a.Add(time.Microsecond))); err != nil {
+		t.Errorf("re-analysis: %v", err)
+	}
+	if err := w.Add(&Recording{}); err == nil {
+		t.Error("empty recording id accepted")
+	}
+	if err := w.AddEvents(RecordingEvent{Event: "x"}); err == nil {
+		t.Error("event without time accepted")
+	}
+	if err := w.Close(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Add(sampleRecording("r2", day0, a)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Add after Close: %v", err)
+	}
+	if _, err := NewWriter(t.TempDir(), WriterOptions{RunID: ".hidden"}); err == nil {
+		t.Error("run id starting with a dot accepted")
 	}
 }

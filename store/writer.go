@@ -62,6 +62,7 @@ type Writer struct {
 	log  *slog.Logger
 
 	mu       sync.Mutex
+	added    map[string]struct{} // recording id + analyzed_at of every Add
 	seq      int
 	buffered int
 	closed   bool
@@ -103,7 +104,7 @@ func NewWriter(root string, opts WriterOptions) (*Writer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{root: root, opts: opts, log: log}
+	w := &Writer{root: root, opts: opts, log: log, added: map[string]struct{}{}}
 	w.calls = newPartBuf(callsTable, opts.RowGroupRows)
 	w.channels = newPartBuf(channelsTable, opts.RowGroupRows)
 	w.segments = newPartBuf(segmentsTable, opts.RowGroupRows)
@@ -124,12 +125,20 @@ func (w *Writer) RunID() string { return w.opts.RunID }
 // ErrClosed is returned by a Writer used after Close.
 var ErrClosed = errors.New("store writer closed")
 
+// ErrDuplicate is returned by Add for an analysis this Writer has already
+// buffered: its rows would show twice in the views.
+var ErrDuplicate = errors.New("analysis added twice")
+
 // Add buffers one analysis of one recording. It fills recording_id,
 // analyzed_at (the current time when rec.Call.AnalyzedAt is zero; always
 // truncated to microseconds) and analyzer_version of every child row from
 // rec.Call, and partitions all rows by the UTC date of Call.StartTime
 // (AnalyzedAt when StartTime is zero). When the buffers exceed
-// MaxBufferedRows, Add flushes them. Add does not keep rec.
+// MaxBufferedRows, Add flushes them; if that flush fails, rec is buffered
+// all the same (Flush or Close retries): do not Add it again. Adding the
+// same (recording id, AnalyzedAt) twice to one Writer fails with
+// ErrDuplicate (checked among the analyses buffered since the last
+// successful flush). Add does not keep rec.
 func (w *Writer) Add(rec *Recording) error {
 	if rec == nil {
 		return errors.New("store: Add(nil)")
@@ -159,6 +168,11 @@ func (w *Writer) Add(rec *Recording) error {
 	if w.closed {
 		return ErrClosed
 	}
+	key := c.RecordingID + "\x00" + c.AnalyzedAt.Format(time.RFC3339Nano)
+	if _, dup := w.added[key]; dup {
+		return fmt.Errorf("store: Add %s analyzed at %s: %w", c.RecordingID, c.AnalyzedAt.Format(time.RFC3339Nano), ErrDuplicate)
+	}
+	w.added[key] = struct{}{}
 	n := 1
 	n += addRows(w.channels, date, rec.Channels, cm, func(r *Channel) *common { return &r.common })
 	n += addRows(w.segments, date, rec.Segments, cm, func(r *Segment) *common { return &r.common })
@@ -307,6 +321,7 @@ func (w *Writer) flushLocked(ctx context.Context) error {
 		}
 	}
 	w.buffered = 0
+	clear(w.added)
 	return nil
 }
 
