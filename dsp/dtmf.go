@@ -223,13 +223,15 @@ type DTMFDetector struct {
 	ringOK [dtmfRing]bool
 
 	// derived thresholds
-	freqTol      float64
-	twistHiWeak  float64 // linear amplitude ratios low/high
-	twistHiStrng float64
-	minAmp       float64 // peak amplitude, full scale
-	purity       float64 // power ratio
-	minDur       float64 // seconds
-	gapBlocks    int
+	freqTol float64
+	// rejTh[f] and rejTan[f]: measure's exact early rejection (see there).
+	rejTh, rejTan [goertzelMaxFreqs]float64
+	twistHiWeak   float64 // linear amplitude ratios low/high
+	twistHiStrng  float64
+	minAmp        float64 // peak amplitude, full scale
+	purity        float64 // power ratio
+	minDur        float64 // seconds
+	gapBlocks     int
 
 	// tone in progress
 	active     bool
@@ -273,6 +275,16 @@ func NewDTMFDetector(sampleRate int, opts DTMFOptions) (*DTMFDetector, error) {
 	d.bank.init(dtmfFreqs[:], d.fs, d.blockN)
 	d.ringX = make([]float32, dtmfRing*d.blockN)
 	d.freqTol = (opts.FreqAccept + opts.FreqReject) / 2
+	for f, f0 := range dtmfFreqs {
+		// The largest accepted phase advance per block, plus what the
+		// fine estimate can move away from the coarse one (π/half), plus
+		// a margin far above rounding.
+		thMax := d.freqTol * f0 * 2 * math.Pi * float64(d.blockN) / d.fs
+		d.rejTh[f] = thMax + math.Pi/(dtmfWindowBlocks/2) + 1e-6
+		if d.rejTh[f] > math.Pi/2 && d.rejTh[f] < math.Pi {
+			d.rejTan[f] = math.Tan(math.Pi-d.rejTh[f]) * (1 - 1e-9)
+		}
+	}
 	d.twistHiWeak = math.Pow(10, opts.MaxTwistHighWeakerDB/20)
 	d.twistHiStrng = math.Pow(10, opts.MaxTwistHighStrongerDB/20)
 	d.minAmp = math.Pow(10, (opts.MinLevelDBm0-dtmfDBm0Offset)/20)
@@ -511,7 +523,20 @@ func (d *DTMFDetector) measure(c *[dtmfWindowBlocks]complex128, f int) (mag, amp
 	if z1 == 0 {
 		return 0, 0, 0, false
 	}
+	// Early rejection, exact: the fine estimate below is the half-window
+	// phase unwrapped to within π of half·th, so |th_fine| ≥ |th| − π/half,
+	// and a coarse |th| beyond rejTh[f] (that, plus the largest accepted
+	// advance and a margin) cannot pass the tolerance test. Most filters
+	// on speech or noise stop here; the cheaper sector test spares them
+	// the arctangent too (|Phase(z1)| > rejTh[f] when z1 lies in the
+	// narrow sector around the negative real axis).
+	if re := real(z1); re < 0 && math.Abs(imag(z1)) < -re*d.rejTan[f] {
+		return 0, 0, 0, false
+	}
 	th := cmplx.Phase(z1)
+	if math.Abs(th) > d.rejTh[f] {
+		return 0, 0, 0, false
+	}
 	// Fine: the two half windows, half blocks apart, unwrapped with the
 	// coarse estimate. Longer sums leak less of the other group's tone.
 	var a, b complex128

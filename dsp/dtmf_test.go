@@ -826,3 +826,52 @@ func TestDTMFDCOffsetAndHum(t *testing.T) {
 		}
 	}
 }
+
+// TestDTMFMeasureEarlyReject checks that measure's early rejection changes
+// no result: against the same detector with the shortcut disabled, on
+// windows whose blocks advance by any phase (uniform over the circle, plus
+// many near the rejection bound), with noise.
+func TestDTMFMeasureEarlyReject(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	trials := 40000
+	if testing.Short() {
+		trials = 5000
+	}
+	for _, fs := range []int{8000, 16000, 44100, 48000} {
+		d, err := NewDTMFDetector(fs, DefaultDTMFOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := NewDTMFDetector(fs, DefaultDTMFOptions())
+		for f := range ref.rejTh {
+			ref.rejTh[f], ref.rejTan[f] = math.Inf(1), 0
+		}
+		rejected := 0
+		for i := range trials {
+			f := i % goertzelMaxFreqs
+			th := (2*rng.Float64() - 1) * math.Pi
+			if i%3 == 0 { // near the bound
+				th = math.Copysign(d.rejTh[f]+(2*rng.Float64()-1)*0.05, th)
+			}
+			ph := 2 * math.Pi * rng.Float64()
+			noise := math.Pow(10, -3*rng.Float64())
+			var c [dtmfWindowBlocks]complex128
+			for m := range c {
+				a := ph + float64(m)*th
+				c[m] = complex(math.Cos(a)+noise*rng.NormFloat64(), math.Sin(a)+noise*rng.NormFloat64())
+			}
+			m1, a1, o1, ok1 := d.measure(&c, f)
+			m2, a2, o2, ok2 := ref.measure(&c, f)
+			if m1 != m2 || a1 != a2 || o1 != o2 || ok1 != ok2 {
+				t.Fatalf("fs %d filter %d advance %g: early rejection gives %v %v %v %v, full measure %v %v %v %v",
+					fs, f, th, m1, a1, o1, ok1, m2, a2, o2, ok2)
+			}
+			if !ok2 {
+				rejected++
+			}
+		}
+		if rejected == 0 || rejected == trials {
+			t.Errorf("fs %d: %d of %d rejected: the test does not exercise both outcomes", fs, rejected, trials)
+		}
+	}
+}
