@@ -72,9 +72,15 @@ timeline; csv prints the timeline rows.`,
 				return err
 			}
 			defer db.Close()
-			d, err := loadCall(cmd.Context(), db, args[0])
+			id, err := resolveRecordingID(cmd.Context(), db, args[0])
 			if err != nil {
 				return err
+			}
+			var d *callDetail
+			if id != "" {
+				if d, err = loadCall(cmd.Context(), db, id); err != nil {
+					return err
+				}
 			}
 			if d == nil {
 				if db.Empty() {

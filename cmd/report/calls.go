@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callscope/callscope/internal/cli"
+	"github.com/callscope/callscope/internal/tablefmt"
 )
 
 // callsQuery lists calls; {{where}} is replaced by the filters.
@@ -80,6 +81,9 @@ started within a duration before now (Go durations like 36h, or days: 7d).`,
 			res, err := db.Query(cmd.Context(), q, qargs...)
 			if err != nil {
 				return fmt.Errorf("list calls: %w", err)
+			}
+			if f == tablefmt.Table {
+				shortenColumn(res, "recording_id")
 			}
 			return render(g, f, res)
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -57,4 +58,73 @@ func emptyNote(g *cli.Globals) {
 // render writes res in the command's format.
 func render(g *cli.Globals, f tablefmt.Format, res *store.Result) error {
 	return tablefmt.Write(g.Stdout, f, tablefmt.Data{Columns: res.Columns, Types: res.Types, Rows: res.Rows})
+}
+
+// ShortIDLen is the length above which the terminal table shows a recording
+// id as its first 8 and last 12 characters. ACS recording ids are ~170
+// characters of base64 whose distinguishing part is at the end; `report call`
+// accepts the short form, a unique prefix or a unique suffix.
+const ShortIDLen = 24
+
+// shortID abbreviates a long id for a terminal table.
+func shortID(id string) string {
+	if len(id) <= ShortIDLen {
+		return id
+	}
+	return id[:8] + "…" + id[len(id)-12:]
+}
+
+// shortenColumn abbreviates the string values of one column in place.
+func shortenColumn(res *store.Result, col string) {
+	for i, c := range res.Columns {
+		if c != col {
+			continue
+		}
+		for _, r := range res.Rows {
+			if s, ok := r[i].(string); ok {
+				r[i] = shortID(s)
+			}
+		}
+	}
+}
+
+// resolveRecordingID maps what the user typed to one recording id: the id
+// itself, the short form shown by `report calls` (prefix…suffix), or a
+// unique prefix or suffix. It returns "" when nothing matches and an error
+// naming the candidates when several do.
+func resolveRecordingID(ctx context.Context, db *store.DB, arg string) (string, error) {
+	res, err := db.Query(ctx, `SELECT recording_id FROM calls WHERE recording_id = ?`, arg)
+	if err != nil {
+		return "", fmt.Errorf("look up recording %s: %w", arg, err)
+	}
+	if len(res.Rows) > 0 {
+		return arg, nil
+	}
+	prefix, suffix, short := strings.Cut(arg, "…")
+	if !short {
+		prefix, suffix = arg, ""
+	}
+	q := `SELECT recording_id FROM calls WHERE starts_with(recording_id, $1) AND ends_with(recording_id, $2)`
+	if !short {
+		q = `SELECT recording_id FROM calls WHERE starts_with(recording_id, $1) OR ends_with(recording_id, $1)`
+	}
+	args := []any{prefix}
+	if short {
+		args = append(args, suffix)
+	}
+	res, err = db.Query(ctx, q+` ORDER BY recording_id LIMIT 6`, args...)
+	if err != nil {
+		return "", fmt.Errorf("look up recording %s: %w", arg, err)
+	}
+	switch len(res.Rows) {
+	case 0:
+		return "", nil
+	case 1:
+		return res.Rows[0][0].(string), nil
+	}
+	var ids []string
+	for _, r := range res.Rows {
+		ids = append(ids, shortID(r[0].(string)))
+	}
+	return "", cli.Usagef("%q matches several recordings (%s): give more of the id", arg, strings.Join(ids, ", "))
 }
