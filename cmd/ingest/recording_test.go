@@ -76,11 +76,10 @@ func TestRecordingCommands(t *testing.T) {
 }
 
 func TestACSSignCommand(t *testing.T) {
-	code, out, errs := runRecCmd(t, "acs", "sign", "--connection-string", "endpoint=https://contoso.communication.azure.com;accesskey=pw==",
+	code, _, errs := runRecCmd(t, "acs", "sign", "--connection-string", "endpoint=https://contoso.communication.azure.com;accesskey=pw==",
 		"--method", "POST", "--url", "https://contoso.communication.azure.com/calling/recordings?api-version=2025-06-15",
 		"--body", "testdata_body.json", "--date", "Wed, 13 Apr 2022 18:09:12 GMT")
-	_ = errs
-	if code == 0 {
+	if code == 0 || !strings.Contains(errs, "testdata_body.json") {
 		t.Fatal("missing body file accepted")
 	}
 	dir := t.TempDir()
@@ -88,7 +87,7 @@ func TestACSSignCommand(t *testing.T) {
 	if err := writeFile(body, `{"callLocator":{"kind":"serverCallLocator","serverCallId":"abc"},"recordingChannelType":"unmixed"}`); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs = runRecCmd(t, "acs", "sign", "--connection-string", "endpoint=https://contoso.communication.azure.com;accesskey=pw==",
+	code, out, errs := runRecCmd(t, "acs", "sign", "--connection-string", "endpoint=https://contoso.communication.azure.com;accesskey=pw==",
 		"--method", "POST", "--url", "https://contoso.communication.azure.com/calling/recordings?api-version=2025-06-15",
 		"--body", body, "--date", "Wed, 13 Apr 2022 18:09:12 GMT")
 	if code != 0 {

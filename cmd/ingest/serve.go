@@ -47,14 +47,13 @@ var callbackMount func(ctx context.Context, g *cli.Globals) (http.Handler, error
 
 // sourceFlags are the flags that say where recordings come from.
 type sourceFlags struct {
-	acsConn        string
-	contentHosts   []string
-	insecureLoop   bool
-	blobContainer  string
-	deleteAfter    bool
-	analyze        bool
-	workers        int
-	storageConnEnv string
+	acsConn       string
+	contentHosts  []string
+	insecureLoop  bool
+	blobContainer string
+	deleteAfter   bool
+	analyze       bool
+	workers       int
 }
 
 func (f *sourceFlags) register(cmd *cobra.Command) {

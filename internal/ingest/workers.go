@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -233,5 +232,3 @@ func typeClass(t string) string {
 	}
 	return "other"
 }
-
-var errStopped = errors.New("ingest stopped")

@@ -105,7 +105,7 @@ func TestObject(t *testing.T) {
 func FuzzWrite(f *testing.F) {
 	f.Add("plain", "a,b", 1.5)
 	f.Add("line\nbreak", "quote\"s", math.Inf(1))
-	f.Add("pipe|\\", "\r\n", -0.0)
+	f.Add("pipe|\\", "\r\n", math.Copysign(0, -1))
 	f.Add("\xff\xfe", "", math.NaN())
 	f.Fuzz(func(t *testing.T, a, b string, x float64) {
 		d := Data{Columns: []string{"a", "b", "x"}, Rows: [][]any{{a, b, x}, {b, nil, a}}}

@@ -199,7 +199,7 @@ func (r *rig) get(t *testing.T, loc, signedHost string, hdr http.Header) (int, h
 // fetch follows the one redirect and returns the body.
 func (r *rig) fetch(t *testing.T, loc string) []byte {
 	t.Helper()
-	status, h, b := r.get(t, loc, r.sim.Host(), nil)
+	status, h, _ := r.get(t, loc, r.sim.Host(), nil)
 	if status != http.StatusFound {
 		t.Fatalf("first hop: %d, want 302", status)
 	}
@@ -207,7 +207,7 @@ func (r *rig) fetch(t *testing.T, loc string) []byte {
 	if u, _ := url.Parse(next); u.Host == r.sim.StorageHosts()[0] || u.Host != r.sim.StorageHosts()[1] {
 		t.Fatalf("redirect to %s, want the second storage host", next)
 	}
-	status, h, b = r.get(t, next, r.sim.Host(), nil)
+	status, h, b := r.get(t, next, r.sim.Host(), nil)
 	if status != http.StatusOK || h.Get("Content-Type") != "application/octet-stream" {
 		t.Fatalf("second hop: %d %s", status, h.Get("Content-Type"))
 	}
