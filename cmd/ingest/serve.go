@@ -125,6 +125,7 @@ func newServeCmd(g *cli.Globals) *cobra.Command {
 	var (
 		src            sourceFlags
 		listen         string
+		metricsListen  string
 		secrets        []string
 		entraDiscovery string
 		entraIssuer    string
@@ -257,6 +258,18 @@ header; give two during a rotation) and/or Entra ID bearer tokens
 				eg.Go(func() error { return qc.Run(ectx) })
 				g.Logger.Info("consuming storage queue", "queue", redact(queueURL))
 			}
+			if metricsListen != "" {
+				mln, err := net.Listen("tcp", metricsListen)
+				if err != nil {
+					if ln != nil {
+						ln.Close()
+					}
+					srv.Shutdown(nil)
+					return fmt.Errorf("listen %s (--metrics-listen): %w", metricsListen, err)
+				}
+				eg.Go(func() error { return serveOps(ectx, mln, srv.Handler()) })
+				g.Logger.Info("operations endpoints", "listen", mln.Addr().String(), "paths", "/metrics /healthz /readyz")
+			}
 			eg.Go(func() error { return srv.Serve(ectx, ln, tlsCert, tlsKey) })
 			err = eg.Wait()
 			if errors.Is(err, context.Canceled) {
@@ -268,6 +281,7 @@ header; give two during a rotation) and/or Entra ID bearer tokens
 	src.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&listen, "listen", ":8080", `webhook listen address ("" for queue-only)`)
+	fl.StringVar(&metricsListen, "metrics-listen", "", "also serve /metrics, /healthz and /readyz (only those) on this address, e.g. 127.0.0.1:9090; useful in queue-only mode")
 	fl.StringArrayVar(&secrets, "event-secret", nil, "shared secret Event Grid sends (repeat for a rotation; default $"+EnvEventSecret+")")
 	fl.StringVar(&entraDiscovery, "entra-discovery-url", "", "OpenID discovery document of the Entra tenant validating bearer tokens")
 	fl.StringVar(&entraIssuer, "entra-issuer", "", "override the issuer from discovery")
@@ -288,4 +302,25 @@ func redact(u string) string {
 		return u[:i] + "?REDACTED"
 	}
 	return u
+}
+
+// serveOps serves only the operations endpoints of h (/metrics, /healthz,
+// /readyz) on ln until ctx ends; the event and callback endpoints are not
+// reachable there.
+func serveOps(ctx context.Context, ln net.Listener, h http.Handler) error {
+	mux := http.NewServeMux()
+	for _, p := range []string{"GET /metrics", "GET /healthz", "GET /readyz"} {
+		mux.Handle(p, h)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve operations endpoints: %w", err)
+	}
+	return nil
 }
