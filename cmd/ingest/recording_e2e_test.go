@@ -11,6 +11,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -258,6 +261,7 @@ func TestRecordingControlEndToEnd(t *testing.T) {
 	for _, v := range sim.SpecViolations() {
 		t.Errorf("spec: %s", v)
 	}
+	reportShowsCall(t, data, st.RecordingID)
 
 	// Control: the same call recorded without the pause (the first 33 s
 	// as one WAV) has the card digits and the dead air — so the zeros above
@@ -307,4 +311,38 @@ func dir2WAV(t testing.TB, dir string, chans [][]float32) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// reportShowsCall runs the real report command, as an operator would, over
+// the end-to-end dataset: the call's timeline shows the pause, and
+// recording_events lists every action with its rule.
+func reportShowsCall(t *testing.T, data, recordingID string) {
+	t.Helper()
+	if testing.Short() {
+		t.Log("-short: not building the report command")
+		return
+	}
+	bin := filepath.Join(t.TempDir(), "report")
+	build := exec.Command("go", "build", "-o", bin, "github.com/callscope/callscope/cmd/report")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build report: %v\n%s", err, out)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--data", data}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("report %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	call := run("call", recordingID, "--format", "json")
+	for _, want := range []string{`"what": "pause"`, `"paused_s": 13`, `"dead_air_count": 0`, `"dtmf_count": 0`} {
+		if !strings.Contains(call, want) {
+			t.Errorf("report call: no %s in\n%s", want, call)
+		}
+	}
+	ev := run("sql", "--format", "csv", "SELECT action, rule, outcome FROM recording_events WHERE action <> '' AND outcome = 'ok' ORDER BY time, rule")
+	if want := "action,rule,outcome\nstart,record-sales,ok\npause,pci-pause,ok\nresume,pci-resume,ok\nstop,stop-when-alone,ok\n"; ev != want {
+		t.Errorf("report sql recording_events:\n%s\nwant\n%s", ev, want)
+	}
 }
