@@ -136,7 +136,7 @@ func TestMultiChunkTimeline(t *testing.T) {
 		case s.StartS >= 12:
 			want, sawChunk1 = t1.Add(time.Duration((s.StartS-12)*float64(time.Second))), true
 		case s.StartS >= 11.5:
-			want = t0.Add(time.Duration((s.StartS+30)*float64(time.Second)))
+			want = t0.Add(time.Duration((s.StartS + 30) * float64(time.Second)))
 		default:
 			want = t0.Add(time.Duration(s.StartS * float64(time.Second)))
 		}
