@@ -302,8 +302,11 @@ func tlBuild(in tlInput, o TimelineOptions) *Result {
 // barriers, bridges gaps shorter than bridge frames that no barrier
 // touches, and drops runs shorter than minLen frames.
 func tlClean(raw, barriers []tlRun, n, bridge, minLen int) []tlRun {
-	// Remove barrier frames and cut at barrier points.
-	var cut []tlRun
+	// Remove barrier frames and cut at barrier points. Sized for the
+	// common case (no barrier inside a run); bridging and the minimum
+	// work in place, and the result is copied out at its final size (a
+	// long recording has hundreds of thousands of raw runs).
+	cut := make([]tlRun, 0, len(raw))
 	for _, r := range raw {
 		if r.e > n {
 			r.e = n
@@ -354,7 +357,7 @@ func tlClean(raw, barriers []tlRun, n, bridge, minLen int) []tlRun {
 		}
 		return false
 	}
-	var out []tlRun
+	out := cut[:0] // writes never pass reads
 	for _, r := range cut {
 		if k := len(out) - 1; k >= 0 && r.s-out[k].e < bridge && !blocked(out[k].e, r.s) {
 			out[k].e = r.e
@@ -369,7 +372,10 @@ func tlClean(raw, barriers []tlRun, n, bridge, minLen int) []tlRun {
 			keep = append(keep, r)
 		}
 	}
-	return keep
+	if len(keep) == 0 {
+		return nil
+	}
+	return append([]tlRun(nil), keep...)
 }
 
 // tlVoiced keeps the runs holding at least minVoiced frames of voiced.

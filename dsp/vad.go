@@ -36,26 +36,43 @@ import (
 )
 
 // vadBits is a growable bitset: one bit per 10 ms frame of one channel.
+// It grows by fixed chunks (vadBitsChunk words, 43 min of frames), so a
+// long recording never copies it nor leaves the old copies as garbage.
 type vadBits struct {
-	w []uint64
+	w [][]uint64
 	n int
 }
 
+const vadBitsChunk = 4096 // words per chunk (a power of two)
+
 func (b *vadBits) push(v bool) {
-	if b.n%64 == 0 {
-		b.w = append(b.w, 0)
+	if b.n%(64*vadBitsChunk) == 0 {
+		b.w = append(b.w, make([]uint64, vadBitsChunk))
 	}
 	if v {
-		b.w[b.n/64] |= 1 << uint(b.n%64)
+		b.w[b.n/(64*vadBitsChunk)][b.n/64%vadBitsChunk] |= 1 << uint(b.n%64)
 	}
 	b.n++
 }
 
-func (b *vadBits) get(i int) bool { return b.w[i/64]>>uint(i%64)&1 != 0 }
+func (b *vadBits) get(i int) bool {
+	return b.w[i/(64*vadBitsChunk)][i/64%vadBitsChunk]>>uint(i%64)&1 != 0
+}
 
 // runs returns the maximal runs of set bits as [start, end) frame pairs.
+// It counts them first and allocates once: a long recording has hundreds
+// of thousands of raw runs per channel, and growing the slice would leave
+// garbage as large as the result at the peak of the analysis's memory.
 func (b *vadBits) runs() []tlRun {
-	var out []tlRun
+	n := 0
+	b.eachRun(func(s, e int) { n++ })
+	out := make([]tlRun, 0, n)
+	b.eachRun(func(s, e int) { out = append(out, tlRun{s, e}) })
+	return out
+}
+
+// eachRun calls fn with each maximal run of set bits, in order.
+func (b *vadBits) eachRun(fn func(s, e int)) {
 	start := -1
 	for i := 0; i < b.n; i++ {
 		if b.get(i) {
@@ -63,14 +80,13 @@ func (b *vadBits) runs() []tlRun {
 				start = i
 			}
 		} else if start >= 0 {
-			out = append(out, tlRun{start, i})
+			fn(start, i)
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, tlRun{start, b.n})
+		fn(start, b.n)
 	}
-	return out
 }
 
 const (
