@@ -18,11 +18,13 @@ keep=${BENCH_DIR:+1}
 trap '[ -n "$keep" ] || rm -rf "$dir"' EXIT
 
 measure() { # label, command...: prints "wall cpu rss_kib" of the best of two runs
-	local best="" out
+	local best="" out tf
+	shift # the label only names the call
+	tf=$(mktemp)
 	for _ in 1 2; do
-		out=$( { /usr/bin/time -f '%e %U %S %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-		# shellcheck disable=SC2086
-		set -- "$@"
+		# GNU time reports to its own file: the program's output is discarded.
+		/usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>&1
+		out=$(tail -1 "$tf")
 		read -r w u s m <<<"$out"
 		local cpu
 		cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')
@@ -30,6 +32,7 @@ measure() { # label, command...: prints "wall cpu rss_kib" of the best of two ru
 			best="$w $cpu $m"
 		fi
 	done
+	rm -f "$tf"
 	echo "$best"
 }
 
