@@ -284,18 +284,21 @@ func (v *vadDecider) learn(slot int) {
 			continue
 		}
 		x := float64(v.dbring[ls*nch+j])
+		// w·x·x is (w·x)·x: the products shared by every i, hoisted.
+		wx := w * x
+		wxx := wx * x
 		for i := range nch {
 			if i == j {
 				continue
 			}
 			y := float64(v.dbring[slot+i])
-			st := v.dstat[((i*nch+j)*nl+l)*6:]
+			st := (*[6]float64)(v.dstat[((i*nch+j)*nl+l)*6:])
 			st[0] += w
-			st[1] += w * x
+			st[1] += wx
 			st[2] += w * y
-			st[3] += w * x * x
+			st[3] += wxx
 			st[4] += w * y * y
-			st[5] += w * x * y
+			st[5] += wx * y
 		}
 	}
 	// Coupling histograms at each pair's delay.
