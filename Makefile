@@ -25,11 +25,16 @@ setup-test:
 setup-bench:
 	@scripts/setup.sh bench
 
-## demo: the main job on the embedded sample recordings: analyze → Parquet → report.
+## demo: the main job on the embedded sample recordings: analyze → Parquet → calls table, QA verdict, HTML report.
 demo: setup-demo build
 	$(BIN)/analyze --data $(DATA) testdata/recordings/*/
 	@echo
 	$(BIN)/report --data $(DATA) calls
+	@echo
+	$(BIN)/report --data $(DATA) qa
+	@echo
+	$(BIN)/report --data $(DATA) html -o $(DATA)/report.html
+	@echo "HTML report with a timeline per call: $(DATA)/report.html"
 
 ## test: everything CI runs: lint, the whole suite, the race detector on concurrent packages.
 test: setup-test lint unit notebooks race

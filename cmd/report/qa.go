@@ -275,6 +275,8 @@ func writeQA(w io.Writer, format tablefmt.Format, only string, rep *qaReport) er
 	md := format == tablefmt.Markdown
 	if md {
 		rep.worst = markdownLinks(rep.worst)
+	} else {
+		shortenColumn(rep.worst, "recording_id") // the link keeps the full id
 	}
 	heading := func(s string) {
 		if md {
