@@ -19,7 +19,8 @@ const anBlockSeconds = 1
 //
 // It streams: the source is read in blocks of one second into buffers
 // reused throughout, channels are processed in parallel by up to
-// opts.Workers goroutines, and what is kept per frame is two bits per
+// opts.Workers goroutines (the cross-channel decision runs one block
+// behind, alongside them), and what is kept per frame is two bits per
 // channel (speech, voiced), so memory does not grow with the length of the
 // recording beyond that (8 h × 8 channels: 5.8 MB). pauses are the audio
 // offsets where paused spans were cut out of the recording; no silence or
