@@ -13,6 +13,7 @@ import (
 
 	"github.com/callscope/callscope/pipeline"
 	"github.com/callscope/callscope/store"
+	_ "github.com/callscope/callscope/store/duckdb" // the SQL engine behind store.Open
 )
 
 // demoRecordings runs the demo recordings through the real analysis

@@ -5,12 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
 // OpenOptions configure Open.
@@ -32,7 +31,7 @@ type DB struct {
 	root   string
 	log    *slog.Logger
 	db     *sql.DB
-	conn   *duckdb.Connector
+	conn   driver.Connector
 	mu     sync.Mutex // guards lake
 	lake   *Lake
 	extDir string
@@ -75,7 +74,12 @@ func openDuckDB(ctx context.Context, opts OpenOptions) (*DB, error) {
 	if opts.MemoryLimit != "" {
 		init = append(init, "SET memory_limit="+quoteString(opts.MemoryLimit))
 	}
-	conn, err := duckdb.NewConnector(dsn, func(e driver.ExecerContext) error {
+	newConnector := registeredEngine()
+	if newConnector == nil {
+		os.RemoveAll(ext)
+		return nil, ErrNoEngine
+	}
+	conn, err := newConnector(dsn, func(e driver.ExecerContext) error {
 		for _, q := range init {
 			if _, err := e.ExecContext(ctx, q, nil); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
@@ -141,8 +145,10 @@ func (db *DB) Empty() bool { return len(db.Lake().Files["calls"]) == 0 }
 // Close closes DuckDB and removes its temporary extension directory.
 func (db *DB) Close() error {
 	err := db.db.Close()
-	if cerr := db.conn.Close(); err == nil {
-		err = cerr
+	if c, ok := db.conn.(io.Closer); ok {
+		if cerr := c.Close(); err == nil {
+			err = cerr
+		}
 	}
 	os.RemoveAll(db.extDir)
 	return err

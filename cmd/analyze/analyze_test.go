@@ -12,6 +12,7 @@ import (
 	"github.com/callscope/callscope/internal/cli"
 	"github.com/callscope/callscope/pipeline"
 	"github.com/callscope/callscope/store"
+	_ "github.com/callscope/callscope/store/duckdb" // the SQL engine behind store.Open
 )
 
 // run executes the analyze command in-process and returns its exit code and

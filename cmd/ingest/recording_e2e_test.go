@@ -28,6 +28,7 @@ import (
 	"github.com/callscope/callscope/recording/control"
 	"github.com/callscope/callscope/recording/rules"
 	"github.com/callscope/callscope/store"
+	_ "github.com/callscope/callscope/store/duckdb" // the SQL engine behind store.Open
 )
 
 // readPCM16 reads a 16-bit PCM WAV into one float32 slice per channel.

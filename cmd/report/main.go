@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/callscope/callscope/internal/cli"
+	_ "github.com/callscope/callscope/store/duckdb" // the SQL engine behind store.Open
 )
 
 func main() { os.Exit(cli.Main(newRoot(&cli.Globals{}))) }
