@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/dsp/fourier"
+	"github.com/mjibson/go-dsp/fft"
 )
 
 // Test signal generation and scoring shared by the DTMF tests.
@@ -73,28 +74,31 @@ func dtmfSynth(tb testing.TB, fs int, total float64, specs []dtmfSpec, rng *rand
 }
 
 // dtmfAddNoise adds white Gaussian noise band-limited to [f0, f1] Hz with
-// the given RMS.
+// the given RMS: random bins in the band, a Hermitian spectrum, one inverse
+// FFT of the whole signal (go-dsp: any length, off the hot path).
 func dtmfAddNoise(x []float64, fs int, f0, f1, rms float64, rng *rand.Rand) {
 	n := len(x)
 	if n == 0 || rms == 0 {
 		return
 	}
-	fft := fourier.NewFFT(n)
-	spec := make([]complex128, n/2+1)
-	for k := range spec {
+	spec := make([]complex128, n)
+	for k := 0; k <= n/2; k++ {
 		f := float64(k) * float64(fs) / float64(n)
 		if f >= f0 && f <= f1 {
 			spec[k] = complex(rng.NormFloat64(), rng.NormFloat64())
+			if k > 0 && k < n-k {
+				spec[n-k] = cmplx.Conj(spec[k])
+			}
 		}
 	}
-	w := fft.Sequence(nil, spec)
+	w := fft.IFFT(spec)
 	p := 0.0
 	for _, v := range w {
-		p += v * v
+		p += real(v) * real(v)
 	}
 	g := rms / math.Sqrt(p/float64(n))
 	for i := range x {
-		x[i] += g * w[i]
+		x[i] += g * real(w[i])
 	}
 }
 
