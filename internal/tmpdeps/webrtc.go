@@ -1,5 +1,0 @@
-//go:build webrtcvad
-
-package tmpdeps
-
-import _ "github.com/maxhawkins/go-webrtcvad"
