@@ -205,10 +205,16 @@ func (w *Writer) Add(rec *Recording) error {
 }
 
 func addRows[R any](b *partBuf[R], date string, rows []R, cm common, f func(*R) *common) int {
+	if len(rows) == 0 {
+		return 0
+	}
+	// One partition lookup and one version entry per recording: every row
+	// shares cm.
+	p := b.part(date)
 	for i := range rows {
 		r := rows[i]
 		*f(&r) = cm
-		b.add(date, &r)
+		b.put(p, &r, i == 0)
 	}
 	return len(rows)
 }
@@ -370,7 +376,10 @@ func newPartBuf[R any](t *tableDef[R], rowGroupRows int) *partBuf[R] {
 	return &partBuf[R]{t: t, rowGroupRows: rowGroupRows, parts: map[string]*colBuf{}}
 }
 
-func (b *partBuf[R]) add(date string, r *R) {
+func (b *partBuf[R]) add(date string, r *R) { b.put(b.part(date), r, true) }
+
+// part returns the buffer of one date partition, creating it.
+func (b *partBuf[R]) part(date string) *colBuf {
 	p := b.parts[date]
 	if p == nil {
 		p = &colBuf{builders: make([]array.Builder, len(b.t.cols)), versions: map[[2]string]bool{}}
@@ -379,10 +388,16 @@ func (b *partBuf[R]) add(date string, r *R) {
 		}
 		b.parts[date] = p
 	}
+	return p
+}
+
+// put appends one row to p; versions says whether to record the row's
+// (metrics, analyzer) versions (rows of one recording share them).
+func (b *partBuf[R]) put(p *colBuf, r *R, versions bool) {
 	for i, c := range b.t.cols {
 		c.put(p.builders[i], r)
 	}
-	if b.t.versions != nil {
+	if versions && b.t.versions != nil {
 		m, a := b.t.versions(r)
 		p.versions[[2]string{m, a}] = true
 	}
