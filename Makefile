@@ -56,7 +56,12 @@ lint:
 
 ## bench: Go benchmarks plus the whole-program benchmark against its peer.
 bench: setup-bench build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./dsp/... ./store/... ./quality/... 2>&1 | tee $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./dsp/... 2>&1 | tee $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench 'WriteCalls' -benchmem -benchtime 100000x ./store 2>&1 | tee -a $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench 'Query100k' -benchtime 3x ./store 2>&1 | tee -a $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench 'ReportQA100k' -benchtime 3x ./cmd/report 2>&1 | tee -a $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench . -benchmem ./quality 2>&1 | tee -a $(BIN)/bench-go.txt
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./recording/spool ./internal/ingest ./recording/blob 2>&1 | tee -a $(BIN)/bench-go.txt
 	scripts/bench-analyze.sh
 
 ## notebooks: execute every notebooks/*.ipynb headless on the demo dataset; fails on any cell error.

@@ -52,7 +52,9 @@ type Item struct {
 // Options configures a Spool.
 type Options struct {
 	// SegmentBytes triggers compaction when the active journal segment
-	// grows past it. Default 64 MiB.
+	// grows past it (and past twice the live state the last compaction
+	// wrote, so that a backlog larger than this costs amortised O(1) per
+	// write, not a rewrite per batch). Default 64 MiB.
 	SegmentBytes int64 `yaml:"segment_bytes"`
 	// MaxBatch bounds the requests group-committed by one fsync. Default 512.
 	MaxBatch int `yaml:"max_batch"`
@@ -116,10 +118,14 @@ type Spool struct {
 	f       *os.File
 	segNo   int
 	segSize int
-	reqs    chan *writeReq
-	closing chan struct{}
-	wg      sync.WaitGroup
-	closed  bool
+	// liveSize is the size of the segment the last compaction wrote: the
+	// live state. Compaction waits until the segment has grown to twice
+	// that, so a large backlog is not rewritten after every batch.
+	liveSize int
+	reqs     chan *writeReq
+	closing  chan struct{}
+	wg       sync.WaitGroup
+	closed   bool
 }
 
 type writeReq struct {
@@ -405,7 +411,7 @@ func (s *Spool) writer() {
 			}
 		}
 		s.commit(batch, &buf)
-		if int64(s.segSize) > s.o.SegmentBytes {
+		if int64(s.segSize) > s.o.SegmentBytes && s.segSize > 2*s.liveSize {
 			if err := s.compact(); err != nil {
 				s.log.Error("spool compaction failed", "err", err)
 			}
@@ -514,7 +520,7 @@ func (s *Spool) compact() error {
 	}
 	old := s.segNo
 	s.f.Close()
-	s.f, s.segNo, s.segSize = f, next, lines.Len()
+	s.f, s.segNo, s.segSize, s.liveSize = f, next, lines.Len(), lines.Len()
 	for n := old; n >= 1; n-- {
 		p := filepath.Join(s.dir, segName(n))
 		if err := os.Remove(p); errors.Is(err, os.ErrNotExist) && n < old {
