@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -127,4 +128,57 @@ func resolveRecordingID(ctx context.Context, db *store.DB, arg string) (string, 
 		ids = append(ids, shortID(r[0].(string)))
 	}
 	return "", cli.Usagef("%q matches several recordings (%s): give more of the id", arg, strings.Join(ids, ", "))
+}
+
+// callFilter selects calls for qa and html: a WHERE clause over calls c, its
+// arguments, and a label for headings.
+type callFilter struct {
+	where []string
+	args  []any
+	label string // "date 2026-11-20", "since 2026-11-20T08:00:00Z", "all dates"
+}
+
+// newCallFilter builds the filter of --date or --since (exclusive).
+func newCallFilter(date, since string, now time.Time) (callFilter, error) {
+	f := callFilter{label: "all dates"}
+	if date != "" && since != "" {
+		return f, cli.Usagef("--date and --since are exclusive")
+	}
+	if date != "" {
+		d, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return f, cli.Usagef("--date %q: want YYYY-MM-DD", date)
+		}
+		f.where = append(f.where, "c.date = CAST(? AS DATE)")
+		f.args = append(f.args, d.Format(time.DateOnly))
+		f.label = "date " + d.Format(time.DateOnly)
+	}
+	if since != "" {
+		d, err := parseSince(since)
+		if err != nil {
+			return f, cli.Usagef("--since %q: %v", since, err)
+		}
+		from := now.Add(-d).UTC()
+		f.where = append(f.where, "c.start_time >= CAST(? AS TIMESTAMPTZ)")
+		f.args = append(f.args, from.Format(time.RFC3339Nano))
+		f.label = "since " + from.Format(time.RFC3339)
+	}
+	return f, nil
+}
+
+// sevRankSQL ranks a severity column: critical 3, warning 2, info 1.
+const sevRankSQL = `CASE %s WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 ELSE 0 END`
+
+// sql fills the placeholders of q: {{where}}, and {{rank f.severity}} and
+// {{rank severity}} with sevRankSQL over that column.
+func (f callFilter) sql(q string) string {
+	w := ""
+	if len(f.where) > 0 {
+		w = "WHERE " + strings.Join(f.where, " AND ")
+	}
+	q = strings.ReplaceAll(q, "{{where}}", w)
+	for _, col := range []string{"f.severity", "severity"} {
+		q = strings.ReplaceAll(q, "{{rank "+col+"}}", fmt.Sprintf(sevRankSQL, col))
+	}
+	return q
 }

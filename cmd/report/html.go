@@ -46,7 +46,7 @@ atomically (temporary file, then rename).`,
 			if opts.MaxTimelines < 0 {
 				return cli.Usagef("--max-timelines must not be negative")
 			}
-			filter, err := newHTMLFilter(date, since, time.Now())
+			filter, err := newCallFilter(date, since, time.Now())
 			if err != nil {
 				return err
 			}

@@ -113,7 +113,7 @@ func TestReportHTMLDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	f, err := newHTMLFilter("2026-11-20", "", time.Now())
+	f, err := newCallFilter("2026-11-20", "", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
-	"time"
 
-	"github.com/callscope/callscope/internal/cli"
 	"github.com/callscope/callscope/internal/htmlreport"
 	"github.com/callscope/callscope/store"
 )
@@ -68,56 +65,6 @@ const htmlSeverityQuery = `SELECT f.severity, count(*) AS raised, count(DISTINCT
 FROM qa_flags f JOIN calls c ON f.recording_id = c.recording_id {{where}}
 GROUP BY f.severity ORDER BY {{rank f.severity}} DESC`
 
-// htmlFilter selects the calls of the page: a WHERE clause over calls c,
-// its arguments and a label for the page.
-type htmlFilter struct {
-	where []string
-	args  []any
-	label string // "date 2026-11-20", "since 2026-11-20T08:00:00Z", "all dates"
-}
-
-func newHTMLFilter(date, since string, now time.Time) (htmlFilter, error) {
-	f := htmlFilter{label: "all dates"}
-	if date != "" && since != "" {
-		return f, cli.Usagef("--date and --since are exclusive")
-	}
-	if date != "" {
-		d, err := time.Parse(time.DateOnly, date)
-		if err != nil {
-			return f, cli.Usagef("--date %q: want YYYY-MM-DD", date)
-		}
-		f.where = append(f.where, "c.date = CAST(? AS DATE)")
-		f.args = append(f.args, d.Format(time.DateOnly))
-		f.label = "date " + d.Format(time.DateOnly)
-	}
-	if since != "" {
-		d, err := parseSince(since)
-		if err != nil {
-			return f, cli.Usagef("--since %q: %v", since, err)
-		}
-		from := now.Add(-d).UTC()
-		f.where = append(f.where, "c.start_time >= CAST(? AS TIMESTAMPTZ)")
-		f.args = append(f.args, from.Format(time.RFC3339Nano))
-		f.label = "since " + from.Format(time.RFC3339)
-	}
-	return f, nil
-}
-
-// sql fills the placeholders of q: {{where}} and {{rank COLUMN}} (critical
-// 3, warning 2, info 1, else 0).
-func (f htmlFilter) sql(q string) string {
-	w := ""
-	if len(f.where) > 0 {
-		w = "WHERE " + strings.Join(f.where, " AND ")
-	}
-	q = strings.ReplaceAll(q, "{{where}}", w)
-	for _, col := range []string{"f.severity", "severity"} {
-		q = strings.ReplaceAll(q, "{{rank "+col+"}}",
-			"CASE "+col+" WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 ELSE 0 END")
-	}
-	return q
-}
-
 // htmlOptions are the page's knobs.
 type htmlOptions struct {
 	MaxTimelines int // calls drawn with a timeline (worst first)
@@ -125,7 +72,7 @@ type htmlOptions struct {
 }
 
 // loadHTMLReport reads the selected calls of db into a Report.
-func loadHTMLReport(ctx context.Context, db *store.DB, f htmlFilter, opts htmlOptions) (*htmlreport.Report, error) {
+func loadHTMLReport(ctx context.Context, db *store.DB, f callFilter, opts htmlOptions) (*htmlreport.Report, error) {
 	rep := &htmlreport.Report{Selection: f.label, TimelineCap: opts.MaxTimelines}
 	ov := &rep.Overview
 	sevNames := map[int]string{3: "critical", 2: "warning", 1: "info"}
@@ -239,7 +186,7 @@ func loadHTMLReport(ctx context.Context, db *store.DB, f htmlFilter, opts htmlOp
 
 // loadTimelines fills the lanes and events of the first n calls (which are
 // the calls selected by htmlSelCTE with LIMIT n).
-func loadTimelines(ctx context.Context, db *store.DB, f htmlFilter, n int, calls []htmlreport.Call) error {
+func loadTimelines(ctx context.Context, db *store.DB, f callFilter, n int, calls []htmlreport.Call) error {
 	idx := make(map[string]*htmlreport.Call, len(calls))
 	for i := range calls {
 		idx[calls[i].RecordingID] = &calls[i]

@@ -22,9 +22,6 @@ import (
 // <--link>#call-<recording id> (default report.html#call-<recording id>).
 const qaAnchorPrefix = "#call-"
 
-// sevRankSQL ranks a severity column: critical 3, warning 2, info 1.
-const sevRankSQL = `CASE %s WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 WHEN 'info' THEN 1 ELSE 0 END`
-
 // The report reads the latest-wins views once into two temporary tables
 // (the views recompute "latest" on every query): qa_calls, the selected
 // calls, and qa_sel, their flags — the qa_flags rows of exactly the
@@ -80,49 +77,6 @@ SELECT t.qa_score, t.recording_id, t.start_time,
 FROM top t LEFT JOIN agg a ON a.recording_id = t.recording_id LEFT JOIN m ON m.recording_id = t.recording_id
 ORDER BY t.qa_score, t.r DESC NULLS LAST, t.start_time, t.recording_id`
 )
-
-// qaFilter selects calls: the WHERE clause over calls c and its arguments.
-type qaFilter struct {
-	where []string
-	args  []any
-	label string // "date 2026-11-20", "since 24h", "all dates"
-}
-
-func (f qaFilter) sql(q string) string {
-	w := ""
-	if len(f.where) > 0 {
-		w = "WHERE " + strings.Join(f.where, " AND ")
-	}
-	q = strings.ReplaceAll(q, "{{where}}", w)
-	return strings.ReplaceAll(q, "{{rank f.severity}}", fmt.Sprintf(sevRankSQL, "f.severity"))
-}
-
-func newQAFilter(date, since string, now time.Time) (qaFilter, error) {
-	f := qaFilter{label: "all dates"}
-	if date != "" && since != "" {
-		return f, cli.Usagef("--date and --since are exclusive")
-	}
-	if date != "" {
-		d, err := time.Parse(time.DateOnly, date)
-		if err != nil {
-			return f, cli.Usagef("--date %q: want YYYY-MM-DD", date)
-		}
-		f.where = append(f.where, "c.date = CAST(? AS DATE)")
-		f.args = append(f.args, d.Format(time.DateOnly))
-		f.label = "date " + d.Format(time.DateOnly)
-	}
-	if since != "" {
-		d, err := parseSince(since)
-		if err != nil {
-			return f, cli.Usagef("--since %q: %v", since, err)
-		}
-		from := now.Add(-d).UTC()
-		f.where = append(f.where, "c.start_time >= CAST(? AS TIMESTAMPTZ)")
-		f.args = append(f.args, from.Format(time.RFC3339Nano))
-		f.label = "since " + from.Format(time.RFC3339)
-	}
-	return f, nil
-}
 
 // qaReport is what `report qa` computes.
 type qaReport struct {
@@ -182,7 +136,7 @@ calls, or one of them with --only.`,
 			if worst < 0 {
 				return cli.Usagef("--worst must not be negative")
 			}
-			filter, err := newQAFilter(date, since, time.Now())
+			filter, err := newCallFilter(date, since, time.Now())
 			if err != nil {
 				return err
 			}
@@ -220,7 +174,7 @@ calls, or one of them with --only.`,
 }
 
 // runQA runs the queries of the report.
-func runQA(ctx context.Context, db *store.DB, f qaFilter, failOn string, worst int, link string) (*qaReport, error) {
+func runQA(ctx context.Context, db *store.DB, f callFilter, failOn string, worst int, link string) (*qaReport, error) {
 	// Temporary tables belong to one connection: keep the pool at one.
 	db.SQL().SetMaxOpenConns(1)
 	if _, err := db.SQL().ExecContext(ctx, f.sql(qaCallsTable), f.args...); err != nil {
