@@ -12,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -387,7 +388,7 @@ func (c *Client) do(ctx context.Context, op, method, escapedPath string, hdr htt
 				return nil, fmt.Errorf("acs %s: %w", op, ctx.Err())
 			}
 			lastErr = fmt.Errorf("acs %s: %w", op, err)
-		case contains(okStatus, resp.status):
+		case slices.Contains(okStatus, resp.status):
 			return resp, nil
 		default:
 			re := newResponseError(op, resp.status, resp.header, resp.body)
@@ -461,15 +462,6 @@ func (c *Client) backoff(attempt int) time.Duration {
 	}
 	// Jitter in [d/2, d].
 	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -107,23 +107,12 @@ func (o ContentOptions) withDefaults() ContentOptions {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = contentSleep
+		o.Sleep = sleepCtx
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
-}
-
-func contentSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Content failure reasons (ContentError.Reason), also metric labels.
