@@ -650,10 +650,11 @@ func (c *Controller) Calls() []Call {
 	return out
 }
 
-// Find returns the state of the call holding recordingID, serverCallID or
-// correlationID (in that order).
-func (c *Controller) Find(id string) (Call, bool) {
+// byID returns the call holding id as its recording id, server call id
+// or correlation id (in that order), or nil.
+func (c *Controller) byID(id string) *entry {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	key, ok := c.byRec[id]
 	if !ok {
 		key, ok = c.byServer[id]
@@ -661,9 +662,17 @@ func (c *Controller) Find(id string) (Call, bool) {
 	if !ok {
 		key, ok = c.byCorr[id]
 	}
-	e := c.calls[key]
-	c.mu.Unlock()
-	if !ok || e == nil {
+	if !ok {
+		return nil
+	}
+	return c.calls[key]
+}
+
+// Find returns the state of the call holding recordingID, serverCallID or
+// correlationID (in that order).
+func (c *Controller) Find(id string) (Call, bool) {
+	e := c.byID(id)
+	if e == nil {
 		return Call{}, false
 	}
 	e.mu.Lock()
@@ -728,17 +737,8 @@ func (c *Controller) Operator(ctx context.Context, act rules.Action, id string) 
 	if act == rules.Start {
 		return errors.New("control: operator start is not supported; use ingest recording start")
 	}
-	c.mu.Lock()
-	key, ok := c.byRec[id]
-	if !ok {
-		key, ok = c.byServer[id]
-	}
-	if !ok {
-		key, ok = c.byCorr[id]
-	}
-	e := c.calls[key]
-	c.mu.Unlock()
-	if !ok || e == nil {
+	e := c.byID(id)
+	if e == nil {
 		return fmt.Errorf("control: no call with id %q", id)
 	}
 	e.mu.Lock()
