@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callscope/callscope/dsp"
+	"github.com/callscope/callscope/internal/config"
 	"github.com/callscope/callscope/recording"
 )
 
@@ -258,5 +259,23 @@ func TestQuarantineMovesIngestFolders(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("input file was touched: %v", err)
+	}
+}
+
+func TestOptionsFromConfig(t *testing.T) {
+	cfg, err := config.Parse("c.yaml", []byte("dtmf:\n  store_digits: true\ndsp:\n  timeline:\n    dead_air_min_s: 8\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := OptionsFromConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !opts.StoreDigits || opts.DSP.Timeline.DeadAirMin != 8 || opts.DSP.Timeline.NonTalkMin != 3 {
+		t.Errorf("got store_digits %v dead_air_min %v non_talk_min %v", opts.StoreDigits, opts.DSP.Timeline.DeadAirMin, opts.DSP.Timeline.NonTalkMin)
+	}
+	bad, _ := config.Parse("c.yaml", []byte("quality:\n  flagz: {}\n"))
+	if _, err := OptionsFromConfig(bad); err == nil || !strings.Contains(err.Error(), "flagz") {
+		t.Errorf("unknown key: %v", err)
 	}
 }

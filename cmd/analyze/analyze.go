@@ -27,11 +27,6 @@ type analyzeFlags struct {
 	storeDigits bool
 }
 
-// dtmfSection is the "dtmf" section of the configuration file.
-type dtmfSection struct {
-	StoreDigits bool `yaml:"store_digits"`
-}
-
 func newAnalyzeCmd(g *cli.Globals) *cobra.Command {
 	var f analyzeFlags
 	cmd := cli.NewRoot("analyze [flags] [PATH...]", "Analyze call recordings into the Parquet dataset", g)
@@ -54,19 +49,11 @@ its reason, and the others go on; the exit code is then 1. Nothing partial is wr
 
 func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagSet bool, args []string) error {
 	log := g.Logger
-	opts := pipeline.DefaultOptions()
+	opts, err := pipeline.OptionsFromConfig(g.Cfg)
+	if err != nil {
+		return &cli.UsageError{Err: err}
+	}
 	opts.Logger = log
-	if err := g.Cfg.Decode("dsp", &opts.DSP); err != nil {
-		return &cli.UsageError{Err: err}
-	}
-	if err := g.Cfg.Decode("quality", &opts.Quality); err != nil {
-		return &cli.UsageError{Err: err}
-	}
-	var dt dtmfSection
-	if err := g.Cfg.Decode("dtmf", &dt); err != nil {
-		return &cli.UsageError{Err: err}
-	}
-	opts.StoreDigits = dt.StoreDigits
 	if digitsFlagSet {
 		opts.StoreDigits = f.storeDigits
 	}

@@ -14,7 +14,12 @@ import (
 // recording folder (--analyze): pipeline → store under --data; a failure
 // quarantines the folder like 'analyze' does.
 func analyzeHook(g *cli.Globals) (func(ctx context.Context, dir string) error, error) {
-	an, err := pipeline.New(pipeline.DefaultOptions())
+	opts, err := pipeline.OptionsFromConfig(g.Cfg)
+	if err != nil {
+		return nil, &cli.UsageError{Err: err}
+	}
+	opts.Logger = g.Logger
+	an, err := pipeline.New(opts)
 	if err != nil {
 		return nil, &cli.UsageError{Err: err}
 	}
