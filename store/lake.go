@@ -51,6 +51,25 @@ type Lake struct {
 // ignored. Validation results are cached by path, size and modification
 // time for the life of the process.
 func ListLake(root string) (*Lake, error) {
+	// A file that vanishes between the directory read and its stat was
+	// folded into a new file by a concurrent compaction, which may have
+	// been renamed in after the directory was read: that listing would
+	// miss both. List again until nothing vanishes (compactions swap files
+	// in milliseconds).
+	for attempt := 0; ; attempt++ {
+		lk, vanished, err := listLake(root)
+		if err != nil || !vanished || attempt == maxListAttempts-1 {
+			return lk, err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+// maxListAttempts bounds ListLake's relisting when files vanish under it.
+const maxListAttempts = 20
+
+func listLake(root string) (*Lake, bool, error) {
+	vanished := false
 	lk := &Lake{Root: root, Files: map[string][]LakeFile{}}
 	lake := LakeDir(root)
 	// The calls table is listed first: a Writer (and Compact) writes child
@@ -79,6 +98,7 @@ func ListLake(root string) (*Lake, error) {
 			fi, err := d.Info()
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) { // removed by a concurrent compaction
+					vanished = true
 					return nil
 				}
 				return err
@@ -92,6 +112,7 @@ func ListLake(root string) (*Lake, error) {
 			rows, key, verr := validateCached(t, path, fi)
 			if verr != nil {
 				if errors.Is(verr, fs.ErrNotExist) {
+					vanished = true
 					return nil
 				}
 				lk.Bad = append(lk.Bad, BadFile{Path: path, Err: verr})
@@ -101,11 +122,11 @@ func ListLake(root string) (*Lake, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("list lake %s: %w", tdir, err)
+			return nil, false, fmt.Errorf("list lake %s: %w", tdir, err)
 		}
 		sort.Slice(lk.Files[name], func(i, j int) bool { return lk.Files[name][i].Path < lk.Files[name][j].Path })
 	}
-	return lk, nil
+	return lk, vanished, nil
 }
 
 var listOrder = []tableOps{callsTable, channelsTable, segmentsTable, silencesTable, overlapsTable, dtmfTable, qaFlagsTable, pausesTable, eventsTable}
