@@ -305,27 +305,7 @@ WHERE l.recording_id IS NULL OR t.analyzed_at > l.analyzed_at`, latestQuery(call
 // compactTable streams the rows of q into one new file; with no rows it
 // writes nothing.
 func compactTable(ctx context.Context, db *sql.DB, t tableOps, q, dir, name string, rowGroupRows int, runID string) (int64, error) {
-	switch t := t.(type) {
-	case *tableDef[Call]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[Channel]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[Segment]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[Silence]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[Overlap]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[DTMF]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[QAFlag]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[Pause]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	case *tableDef[RecordingEvent]:
-		return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
-	}
-	return 0, fmt.Errorf("unknown table %s", t.tableName())
+	return t.copyRows(ctx, db, q, dir, name, rowGroupRows, runID)
 }
 
 func copyRows[R any](ctx context.Context, db *sql.DB, t *tableDef[R], q, dir, name string, rowGroupRows int, runID string) (int64, error) {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -460,6 +462,12 @@ type tableOps interface {
 	tableName() string
 	arrowSchema() *arrow.Schema
 	describe() Table
+	// copyRows streams the rows of query q into one new file (compaction).
+	copyRows(ctx context.Context, db *sql.DB, q, dir, name string, rowGroupRows int, runID string) (int64, error)
+}
+
+func (t *tableDef[R]) copyRows(ctx context.Context, db *sql.DB, q, dir, name string, rowGroupRows int, runID string) (int64, error) {
+	return copyRows(ctx, db, t, q, dir, name, rowGroupRows, runID)
 }
 
 func (t *tableDef[R]) tableName() string          { return t.name }
