@@ -32,11 +32,12 @@ const (
 type vadFeatures struct {
 	sr int
 
-	// Two biquad sections (4th-order Butterworth high-pass).
+	// Two biquad sections (4th-order Butterworth high-pass). The second
+	// section's input history is the first one's output history, y1 and y2.
 	b0, b1, b2, a1, a2 float64
 	x1, x2, y1, y2     float64
 	c0, c1, c2, d1, d2 float64
-	u1, u2, z1, z2     float64
+	z1, z2             float64
 
 	acc   float64 // Σ y² in the current frame
 	n     int     // samples in the current frame
@@ -107,7 +108,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	b0, b1, b2, a1, a2 := f.b0, f.b1, f.b2, f.a1, f.a2
 	x1, x2, y1, y2 := f.x1, f.x2, f.y1, f.y2
 	c0, c1, c2, d1, d2 := f.c0, f.c1, f.c2, f.d1, f.d2
-	u1, u2, z1, z2 := f.u1, f.u2, f.z1, f.z2
+	z1, z2 := f.z1, f.z2
 	acc, n, need := f.acc, f.n, f.need
 	lpA, lpB, l1 := f.lpA, 1-f.lpA, f.l1
 	dec, decN, decAcc := f.dec, f.decN, f.decAcc
@@ -124,10 +125,9 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 			// Feedback terms last: the loop-carried chain through y1 is
 			// then one multiply and one subtract.
 			w := (b0*v + b1*x1 + b2*x2 - a2*y2) - a1*y1
+			y := (c0*w + c1*y1 + c2*y2 - d2*z2) - d1*z1
 			x2, x1 = x1, v
 			y2, y1 = y1, w
-			y := (c0*w + c1*u1 + c2*u2 - d2*z2) - d1*z1
-			u2, u1 = u1, w
 			z2, z1 = z1, y
 			acc += y * y
 			l1 = lpB*y + lpA*l1
@@ -166,7 +166,7 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 	if math.Abs(z2) < 1e-30 {
 		z2 = 0
 	}
-	f.u1, f.u2, f.z1, f.z2 = u1, u2, z1, z2
+	f.z1, f.z2 = z1, z2
 
 	f.x1, f.x2, f.y1, f.y2 = x1, x2, y1, y2
 	f.acc, f.n, f.need = acc, n, need

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ import (
 type analyzeFlags struct {
 	jobs        int
 	storeDigits bool
+	cpuProfile  string
 }
 
 func newAnalyzeCmd(g *cli.Globals) *cobra.Command {
@@ -41,7 +43,15 @@ its reason, and the others go on; the exit code is then 1. Nothing partial is wr
 	cmd.Args = cli.Args(cobra.ArbitraryArgs)
 	cmd.Flags().IntVarP(&f.jobs, "jobs", "j", 0, "recordings analyzed at once (default: number of CPUs; each uses the remaining CPUs for its channels)")
 	cmd.Flags().BoolVar(&f.storeDigits, "store-digits", false, "store raw DTMF digits instead of a mask (PCI: only where the operator opted in; config dtmf.store_digits)")
+	cmd.Flags().StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to this `file` (for performance reports; read it with go tool pprof)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if f.cpuProfile != "" {
+			stop, err := startCPUProfile(f.cpuProfile)
+			if err != nil {
+				return &cli.UsageError{Err: err}
+			}
+			defer stop()
+		}
 		return runAnalyze(cmd.Context(), g, f, cmd.Flags().Changed("store-digits"), args)
 	}
 	return cmd
@@ -153,6 +163,25 @@ func runAnalyze(ctx context.Context, g *cli.Globals, f analyzeFlags, digitsFlagS
 		return &cli.FailedError{Failed: failed, Total: len(inputs), What: "recordings"}
 	}
 	return nil
+}
+
+// startCPUProfile starts profiling the process into path; stop ends the
+// profile and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			slog.Error("write CPU profile", "file", path, "err", err)
+		}
+	}, nil
 }
 
 func round2(x float64) float64 { return float64(int64(x*100+0.5)) / 100 }
