@@ -58,8 +58,9 @@ type analyzer struct {
 	opts Options
 	nch  int
 
-	ch []anChannel
-	vd *vadDecider
+	ch     []anChannel
+	vd     *vadDecider
+	groups []*laneGroup // when the lane kernels run the per-sample work
 
 	buf    [2][]float32 // interleaved blocks: one being read, one processed
 	frame  []vadFrame   // one frame of all channels, for the decider
@@ -85,17 +86,23 @@ type anChannel struct {
 type anJob struct {
 	block []float32
 	n     int // frames (samples per channel) in block
-	c     int
+	c     int // channel, or with lanes: group*2 + (0 features, 1 levels and DTMF)
 	i     int // which of anChannel.frames and pos to fill
 	done  *sync.WaitGroup
 }
+
+// lanesEnabled says whether Analyze runs the per-sample work in lane
+// groups (SIMD kernels for four channels at once) rather than channel by
+// channel; both give the same results. It is on where the kernels are
+// native (see lanes_amd64.go).
+var lanesEnabled = lanesNative
 
 func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 	nch := f.Channels
 	a := &analyzer{f: f, opts: opts, nch: nch}
 	block := f.SampleRate * anBlockSeconds
-	a.buf[0] = make([]float32, block*nch)
-	a.buf[1] = make([]float32, block*nch)
+	a.buf[0] = make([]float32, block*nch, block*nch+laneSlack)
+	a.buf[1] = make([]float32, block*nch, block*nch+laneSlack)
 	a.frame = make([]vadFrame, nch)
 	a.ch = make([]anChannel, nch)
 	a.vd = newVADDecider(nch, opts.VAD)
@@ -122,19 +129,26 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 			a.ch[c].dtmf = d
 		}
 	}
+	jobs := nch
+	if lanesEnabled && !opts.DTMF.DialToneFilter {
+		for first := 0; first < nch; first += laneN {
+			a.groups = append(a.groups, newLaneGroup(a, first))
+		}
+		jobs = 2 * len(a.groups)
+	}
 	workers := opts.Workers
 	if workers < 1 {
 		workers = DefaultOptions().Workers
 	}
-	workers = min(workers, nch)
+	workers = min(workers, jobs)
 	if workers > 1 {
-		a.work = make(chan anJob, nch)
+		a.work = make(chan anJob, jobs)
 		for range workers {
 			a.wg.Add(1)
 			go func() {
 				defer a.wg.Done()
 				for j := range a.work {
-					a.processChannel(j.c, j.i, j.block, j.n)
+					a.process(j.c, j.i, j.block, j.n)
 					j.done.Done()
 				}
 			}()
@@ -150,6 +164,29 @@ func (a *analyzer) stop() {
 			a.wg.Wait()
 		}
 	})
+}
+
+// jobs returns how many jobs process one block.
+func (a *analyzer) jobs() int {
+	if a.groups != nil {
+		return 2 * len(a.groups)
+	}
+	return a.nch
+}
+
+// process runs job j of a block: channel j, or with lane groups half of
+// group j/2's work.
+func (a *analyzer) process(j, fi int, block []float32, n int) {
+	if a.groups == nil {
+		a.processChannel(j, fi, block, n)
+		return
+	}
+	g := a.groups[j/2]
+	if j%2 == 0 {
+		g.features(a, block[:cap(block)], n, fi)
+	} else {
+		g.levels(a, block[:cap(block)], n)
+	}
 }
 
 // processChannel deinterleaves channel c of block and runs its per-channel
@@ -231,8 +268,8 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 		if r.n > 0 {
 			block := a.buf[r.buf][:r.n*a.nch]
 			if a.work != nil {
-				done.Add(a.nch)
-				for c := range a.nch {
+				done.Add(a.jobs())
+				for c := range a.jobs() {
 					a.work <- anJob{block: block, n: r.n, c: c, i: fi, done: &done}
 				}
 				if pending {
@@ -240,8 +277,8 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 				}
 				done.Wait()
 			} else {
-				for c := range a.nch {
-					a.processChannel(c, fi, block, r.n)
+				for c := range a.jobs() {
+					a.process(c, fi, block, r.n)
 				}
 				if pending {
 					a.pushFrames(1 - fi)

@@ -221,6 +221,10 @@ type DTMFDetector struct {
 	ringX  []float32
 	ringP  [dtmfRing][goertzelMaxFreqs]complex128
 	ringOK [dtmfRing]bool
+	// eager: a lane group runs the Goertzel filters over every block as
+	// it streams (four channels cost what one does) and leaves their
+	// state in bank; ringX is then unused.
+	eager bool
 
 	// derived thresholds
 	freqTol float64
@@ -361,8 +365,15 @@ func (d *DTMFDetector) Flush() {
 	if d.pos > 0 {
 		// Complete the last block with silence; the edge refinement then
 		// sees the tone filling only the real part.
-		slot := int(d.blk&(dtmfRing-1)) * d.blockN
-		clear(d.ringX[slot+d.pos : slot+d.blockN])
+		if d.eager {
+			var zeros [64]float32
+			for rest := d.blockN - d.pos; rest > 0; rest -= len(zeros) {
+				d.bank.feed(zeros[:min(rest, len(zeros))])
+			}
+		} else {
+			slot := int(d.blk&(dtmfRing-1)) * d.blockN
+			clear(d.ringX[slot+d.pos : slot+d.blockN])
+		}
 		d.pos = d.blockN
 		d.endBlock()
 	}
@@ -382,8 +393,13 @@ func (d *DTMFDetector) Tones() []Tone {
 func (d *DTMFDetector) endBlock() {
 	k := d.blk
 	i := k & (dtmfRing - 1)
-	d.bank.nextPhase(&d.ringP[i])
-	d.ringOK[i] = false
+	if d.eager {
+		d.bank.finishBlock(&d.ringC[i])
+		d.ringOK[i] = true
+	} else {
+		d.bank.nextPhase(&d.ringP[i])
+		d.ringOK[i] = false
+	}
 	// The block's energy about a slowly tracked DC level: a DC offset is
 	// not signal energy the tones compete with.
 	n := float64(d.blockN)

@@ -1,0 +1,354 @@
+package dsp
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Lane groups: the per-sample work of up to four channels at once.
+//
+// The per-sample loops of the analysis (vadFeatures' high-pass, energy and
+// decimation; the LevelMeter's sums, peak, clip count and P.56 envelope; the
+// DTMF detector's block sums and Goertzel filters) are recurrences: each
+// sample waits for the previous one, so one channel at a time leaves the
+// CPU's arithmetic units idle. A lane group runs the same recurrences for
+// up to four channels side by side, one channel per SIMD lane, straight
+// from the interleaved block: on amd64 with AVX2 the kernels in
+// lanes_amd64.s do four channels in the time scalar code takes for one. The
+// arithmetic is the scalar code's, operation for operation and in the same
+// order, so the results are bit for bit those of the per-channel path (the
+// tests check it); the frame, block and threshold bookkeeping stays in the
+// per-channel types, which the group drives.
+
+// laneN is the number of channels a group processes together.
+const laneN = 4
+
+// laneFeat is vadFeatures' per-sample state, one value per lane.
+type laneFeat struct {
+	b0, b1, b2, a1, a2 [laneN]float64
+	c0, c1, c2, d1, d2 [laneN]float64
+	lpA, lpB           [laneN]float64
+	x1, x2, y1, y2     [laneN]float64
+	z1, z2             [laneN]float64
+	acc, l1, decAcc    [laneN]float64
+	// ring is each lane's decimated-signal ring (vadFeatures.ring).
+	ring                 [laneN]unsafe.Pointer
+	mask, pos, decN, dec int64
+}
+
+// laneLevel is the LevelMeter's per-sample state plus the DTMF block sums,
+// one value per lane.
+type laneLevel struct {
+	g, g1, clip [laneN]float64
+	absMask     [laneN]uint64
+	up, down    [laneN]float64
+	p, q, peak  [laneN]float64
+	nClip       [laneN]int64
+	sum, sumSq  [laneN]float64
+	frameSq     [laneN]float64
+	dsum, dsum2 [laneN]float64
+	laneMask    int64 // bit l: lane l holds a channel
+}
+
+// laneGz is the DTMF detector's Goertzel bank, one value per lane.
+type laneGz struct {
+	coef   [goertzelMaxFreqs][laneN]float64
+	s1, s2 [goertzelMaxFreqs][laneN]float64
+}
+
+// Kernels. Each processes n ≥ 1 frames; frame i's lane l is the float32 at
+// x[off + i*stride + l] (stride in samples). The SIMD versions read all
+// four lanes of every frame, so x must extend laneN samples past the last
+// frame's first lane; lanes without a channel compute on whatever is there
+// and are ignored.
+var (
+	featLanes     = featLanesGo
+	levelLanes    = levelLanesGo
+	goertzelLanes = goertzelLanesGo
+)
+
+// featLanesGo is vadFeatures.process's sample loop for the lanes in use.
+func featLanesGo(st *laneFeat, x []float32, off, stride, n, lanes int) {
+	pos, decN := st.pos, st.decN
+	for l := range lanes {
+		b0, b1, b2, a1, a2 := st.b0[l], st.b1[l], st.b2[l], st.a1[l], st.a2[l]
+		c0, c1, c2, d1, d2 := st.c0[l], st.c1[l], st.c2[l], st.d1[l], st.d2[l]
+		lpA, lpB := st.lpA[l], st.lpB[l]
+		x1, x2, y1, y2, z1, z2 := st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l]
+		acc, l1, decAcc := st.acc[l], st.l1[l], st.decAcc[l]
+		ring := unsafe.Slice((*float32)(st.ring[l]), st.mask+1)
+		pos, decN = st.pos, st.decN
+		for i := range n {
+			v := float64(x[off+i*stride+l])
+			w := (b0*v + b1*x1 + b2*x2 - a2*y2) - a1*y1
+			y := (c0*w + c1*y1 + c2*y2 - d2*z2) - d1*z1
+			x2, x1 = x1, v
+			y2, y1 = y1, w
+			z2, z1 = z1, y
+			acc += y * y
+			l1 = lpB*y + lpA*l1
+			decAcc += l1
+			decN++
+			if decN == st.dec {
+				ring[pos&st.mask] = float32(decAcc)
+				pos++
+				decAcc, decN = 0, 0
+			}
+		}
+		st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l] = x1, x2, y1, y2, z1, z2
+		st.acc[l], st.l1[l], st.decAcc[l] = acc, l1, decAcc
+	}
+	st.pos, st.decN = pos, decN
+}
+
+// levelLanesGo is LevelMeter.Write's sample loop plus the DTMF block sums,
+// for the lanes in use. It stops after the first frame at which a lane's
+// envelope leaves the band [down, up) and returns the frames it did.
+func levelLanesGo(st *laneLevel, x []float32, off, stride, n, lanes int) int {
+	for i := range n {
+		crossed := false
+		for l := range lanes {
+			v := float64(x[off+i*stride+l])
+			a := math.Abs(v)
+			st.sum[l] += v
+			st.sumSq[l] += v * v
+			st.frameSq[l] += v * v
+			if a > st.peak[l] {
+				st.peak[l] = a
+			}
+			if a >= st.clip[l] {
+				st.nClip[l]++
+			}
+			st.p[l] = st.g[l]*st.p[l] + st.g1[l]*a
+			st.q[l] = st.g[l]*st.q[l] + st.g1[l]*st.p[l]
+			st.dsum[l] += v
+			st.dsum2[l] += v * v
+			if q := st.q[l]; q >= st.up[l] || q < st.down[l] {
+				crossed = true
+			}
+		}
+		if crossed {
+			return i + 1
+		}
+	}
+	return n
+}
+
+// goertzelLanesGo is goertzelBank.feed for the lanes in use.
+func goertzelLanesGo(st *laneGz, x []float32, off, stride, n, lanes int) {
+	for l := range lanes {
+		for f := range goertzelMaxFreqs {
+			c, a, b := st.coef[f][l], st.s1[f][l], st.s2[f][l]
+			for i := range n {
+				s := float64(x[off+i*stride+l])
+				a, b = s+c*a-b, a
+			}
+			st.s1[f][l], st.s2[f][l] = a, b
+		}
+	}
+}
+
+// laneGroup drives the kernels over channels first … first+lanes−1 of an
+// analyzer and keeps their per-channel types up to date at every frame,
+// block and threshold crossing.
+type laneGroup struct {
+	first, lanes int
+	nch          int
+
+	feat  laneFeat
+	lev   laneLevel
+	gz    laneGz
+	dummy []float32 // the decimated ring of lanes without a channel
+
+	dtmf bool // the channels have DTMF detectors
+}
+
+// laneSlack is how many samples past a block's last frame the kernels may
+// read.
+const laneSlack = laneN
+
+func newLaneGroup(a *analyzer, first int) *laneGroup {
+	g := &laneGroup{first: first, lanes: min(laneN, a.nch-first), nch: a.nch}
+	f0 := a.ch[first].feat
+	g.dummy = make([]float32, len(f0.ring))
+	st := &g.feat
+	st.mask, st.dec = f0.mask, int64(f0.dec)
+	for l := range laneN {
+		st.ring[l] = unsafe.Pointer(&g.dummy[0])
+		if l >= g.lanes {
+			// Lanes without a channel never cross a threshold.
+			g.lev.up[l], g.lev.down[l] = math.Inf(1), math.Inf(-1)
+			continue
+		}
+		f := a.ch[first+l].feat
+		st.b0[l], st.b1[l], st.b2[l], st.a1[l], st.a2[l] = f.b0, f.b1, f.b2, f.a1, f.a2
+		st.c0[l], st.c1[l], st.c2[l], st.d1[l], st.d2[l] = f.c0, f.c1, f.c2, f.d1, f.d2
+		st.lpA[l], st.lpB[l] = f.lpA, 1-f.lpA
+		st.ring[l] = unsafe.Pointer(&f.ring[0])
+		g.lev.laneMask |= 1 << l
+	}
+	for l := range laneN {
+		g.lev.absMask[l] = math.MaxInt64 // every bit but the sign
+	}
+	g.dtmf = a.ch[first].dtmf != nil
+	if g.dtmf {
+		for f := range goertzelMaxFreqs {
+			for l := range laneN {
+				g.gz.coef[f][l] = a.ch[first].dtmf.bank.coef[f]
+			}
+		}
+		for l := range g.lanes {
+			a.ch[first+l].dtmf.eager = true
+		}
+	}
+	g.load(a)
+	return g
+}
+
+// load copies the channels' streaming state into the lanes.
+func (g *laneGroup) load(a *analyzer) {
+	st, lv := &g.feat, &g.lev
+	st.pos, st.decN = a.ch[g.first].feat.pos, int64(a.ch[g.first].feat.decN)
+	for l := range g.lanes {
+		ch := &a.ch[g.first+l]
+		f := ch.feat
+		st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l] = f.x1, f.x2, f.y1, f.y2, f.z1, f.z2
+		st.acc[l], st.l1[l], st.decAcc[l] = f.acc, f.l1, f.decAcc
+		m := ch.level
+		lv.g[l], lv.g1[l], lv.clip[l] = m.g, 1-m.g, float64(m.clip)
+		lv.up[l], lv.down[l] = m.bounds(m.k)
+		lv.p[l], lv.q[l], lv.peak[l] = m.p, m.q, m.peak
+		lv.nClip[l] = m.nClip
+		lv.sum[l], lv.sumSq[l], lv.frameSq[l] = m.sum, m.sumSq, m.frameSq
+		if d := ch.dtmf; d != nil {
+			lv.dsum[l], lv.dsum2[l] = d.sum, d.sum2
+			for f := range goertzelMaxFreqs {
+				g.gz.s1[f][l], g.gz.s2[f][l] = d.bank.s1[f], d.bank.s2[f]
+			}
+		}
+	}
+}
+
+// features runs the high-pass, frame energy and decimation of the block's
+// n frames and appends each lane's completed frames to its channel's
+// frames[fi].
+func (g *laneGroup) features(a *analyzer, block []float32, n, fi int) {
+	f0 := a.ch[g.first].feat
+	st := &g.feat
+	for l := range g.lanes {
+		ch := &a.ch[g.first+l]
+		ch.frames[fi] = ch.frames[fi][:0]
+	}
+	for i := 0; i < n; {
+		m := min(n-i, f0.need-f0.n)
+		featLanes(st, block, i*g.nch+g.first, g.nch, m, g.lanes)
+		i += m
+		f0.n += m
+		if f0.n == f0.need {
+			for l := range g.lanes {
+				ch := &a.ch[g.first+l]
+				ch.frames[fi] = append(ch.frames[fi], vadFrame{p: float32(st.acc[l] / float64(f0.n)), dpos: st.pos})
+				st.acc[l] = 0
+			}
+			f0.n = 0
+			f0.frame++
+			f0.need = f0.frameLen(f0.frame)
+		}
+	}
+	// Flush denormals as vadFeatures.process does at the end of a call.
+	for l := range g.lanes {
+		for _, p := range []*float64{&st.y1[l], &st.y2[l], &st.l1[l], &st.z1[l], &st.z2[l]} {
+			if math.Abs(*p) < 1e-30 {
+				*p = 0
+			}
+		}
+	}
+	for l := range g.lanes {
+		ch := &a.ch[g.first+l]
+		f := ch.feat
+		f.x1, f.x2, f.y1, f.y2, f.z1, f.z2 = st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l]
+		f.acc, f.l1, f.decAcc = st.acc[l], st.l1[l], st.decAcc[l]
+		f.pos, f.decN = st.pos, int(st.decN)
+		f.n, f.need, f.frame = f0.n, f0.need, f0.frame
+		ch.pos[fi] = st.pos
+	}
+}
+
+// levels runs the level meters and the DTMF detectors over the block's n
+// frames.
+func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
+	m0 := a.ch[g.first].level
+	var d0 *DTMFDetector
+	if g.dtmf {
+		d0 = a.ch[g.first].dtmf
+	}
+	lv := &g.lev
+	for i := 0; i < n; {
+		m := min(n-i, m0.frameLen-m0.frameN)
+		if d0 != nil {
+			m = min(m, d0.blockN-d0.pos)
+		}
+		off := i*g.nch + g.first
+		for done := 0; done < m; {
+			k := levelLanes(lv, block, off+done*g.nch, g.nch, m-done, g.lanes)
+			done += k
+			at := m0.n + int64(done) - 1 // the sample the last frame was
+			for l := range g.lanes {
+				if q := lv.q[l]; q >= lv.up[l] || q < lv.down[l] {
+					lm := a.ch[g.first+l].level
+					lm.k = lm.cross(lm.k, q, at)
+					lv.up[l], lv.down[l] = lm.bounds(lm.k)
+				}
+			}
+		}
+		if d0 != nil {
+			goertzelLanes(&g.gz, block, off, g.nch, m, g.lanes)
+		}
+		i += m
+		for l := range g.lanes {
+			a.ch[g.first+l].level.n += int64(m)
+		}
+		m0.frameN += m
+		if m0.frameN == m0.frameLen {
+			for l := range g.lanes {
+				lm := a.ch[g.first+l].level
+				lm.levelAddFrame(lv.frameSq[l] / float64(m0.frameN))
+				lv.frameSq[l] = 0
+			}
+			m0.frameN = 0
+		}
+		if d0 != nil {
+			for l := range g.lanes {
+				d := a.ch[g.first+l].dtmf
+				d.pos += m
+				d.samples += int64(m)
+			}
+			if d0.pos == d0.blockN {
+				for l := range g.lanes {
+					d := a.ch[g.first+l].dtmf
+					d.sum, d.sum2 = lv.dsum[l], lv.dsum2[l]
+					lv.dsum[l], lv.dsum2[l] = 0, 0
+					for f := range goertzelMaxFreqs {
+						d.bank.s1[f], d.bank.s2[f] = g.gz.s1[f][l], g.gz.s2[f][l]
+						g.gz.s1[f][l], g.gz.s2[f][l] = 0, 0
+					}
+					d.endBlock()
+				}
+			}
+		}
+	}
+	for l := range g.lanes {
+		ch := &a.ch[g.first+l]
+		lm := ch.level
+		lm.p, lm.q, lm.peak = lv.p[l], lv.q[l], lv.peak[l]
+		lm.nClip = lv.nClip[l]
+		lm.sum, lm.sumSq, lm.frameSq = lv.sum[l], lv.sumSq[l], lv.frameSq[l]
+		lm.frameN = m0.frameN
+		if d := ch.dtmf; d != nil {
+			d.sum, d.sum2 = lv.dsum[l], lv.dsum2[l]
+			for f := range goertzelMaxFreqs {
+				d.bank.s1[f], d.bank.s2[f] = g.gz.s1[f][l], g.gz.s2[f][l]
+			}
+		}
+	}
+}

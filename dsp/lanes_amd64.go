@@ -1,0 +1,42 @@
+//go:build amd64 && !purego
+
+package dsp
+
+import "golang.org/x/sys/cpu"
+
+// lanesNative: the AVX2 kernels of lanes_amd64.s run where the CPU has
+// AVX2 (x86-64-v3: Intel since Haswell, AMD since Excavator).
+var lanesNative = cpu.X86.HasAVX2
+
+func init() {
+	if lanesNative {
+		featLanes, levelLanes, goertzelLanes = featLanesSIMD, levelLanesSIMD, goertzelLanesSIMD
+	}
+}
+
+//go:noescape
+func featLanesAVX2(st *laneFeat, x *float32, stride, n int)
+
+//go:noescape
+func levelLanesAVX2(st *laneLevel, x *float32, stride, n int) int
+
+//go:noescape
+func goertzelLanesAVX2(st *laneGz, x *float32, stride, n int)
+
+// The kernels read four lanes of every frame: x must hold them.
+func laneBounds(x []float32, off, stride, n int) *float32 {
+	_ = x[off+(n-1)*stride+laneN-1]
+	return &x[off]
+}
+
+func featLanesSIMD(st *laneFeat, x []float32, off, stride, n, _ int) {
+	featLanesAVX2(st, laneBounds(x, off, stride, n), 4*stride, n)
+}
+
+func levelLanesSIMD(st *laneLevel, x []float32, off, stride, n, _ int) int {
+	return levelLanesAVX2(st, laneBounds(x, off, stride, n), 4*stride, n)
+}
+
+func goertzelLanesSIMD(st *laneGz, x []float32, off, stride, n, _ int) {
+	goertzelLanesAVX2(st, laneBounds(x, off, stride, n), 4*stride, n)
+}

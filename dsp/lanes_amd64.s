@@ -1,0 +1,351 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+#include "go_asm.h"
+
+// AVX2 kernels of the lane groups (lanes.go): four channels, one per
+// 64-bit lane, straight from interleaved float32 frames. Every operation is
+// the one the portable kernel does, in the same order (no FMA), so the
+// results are bit for bit equal; lanes_test.go checks it. Each frame's four
+// lanes are read with one 16-byte load at x + i*stride.
+
+// func featLanesAVX2(st *laneFeat, x *float32, stride, n int)
+TEXT ·featLanesAVX2(SB), NOSPLIT, $0-32
+	MOVQ st+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ stride+16(FP), BX
+	MOVQ n+24(FP), CX
+	VMOVUPD laneFeat_x1(DI), Y1
+	VMOVUPD laneFeat_x2(DI), Y2
+	VMOVUPD laneFeat_y1(DI), Y3
+	VMOVUPD laneFeat_y2(DI), Y4
+	VMOVUPD laneFeat_z1(DI), Y5
+	VMOVUPD laneFeat_z2(DI), Y6
+	VMOVUPD laneFeat_acc(DI), Y7
+	VMOVUPD laneFeat_l1(DI), Y8
+	VMOVUPD laneFeat_decAcc(DI), Y9
+	MOVQ laneFeat_pos(DI), R8
+	MOVQ laneFeat_decN(DI), DX
+	MOVQ laneFeat_dec(DI), R9
+	MOVQ laneFeat_mask(DI), R10
+
+featloop:
+	VCVTPS2PD (SI), Y0
+
+	// w = (((b0*v + b1*x1) + b2*x2) - a2*y2) - a1*y1
+	VMULPD laneFeat_b0(DI), Y0, Y10
+	VMULPD laneFeat_b1(DI), Y1, Y11
+	VADDPD Y11, Y10, Y10
+	VMULPD laneFeat_b2(DI), Y2, Y11
+	VADDPD Y11, Y10, Y10
+	VMULPD laneFeat_a2(DI), Y4, Y11
+	VSUBPD Y11, Y10, Y10
+	VMULPD laneFeat_a1(DI), Y3, Y11
+	VSUBPD Y11, Y10, Y10
+
+	// y = (((c0*w + c1*y1) + c2*y2) - d2*z2) - d1*z1
+	VMULPD laneFeat_c0(DI), Y10, Y12
+	VMULPD laneFeat_c1(DI), Y3, Y11
+	VADDPD Y11, Y12, Y12
+	VMULPD laneFeat_c2(DI), Y4, Y11
+	VADDPD Y11, Y12, Y12
+	VMULPD laneFeat_d2(DI), Y6, Y11
+	VSUBPD Y11, Y12, Y12
+	VMULPD laneFeat_d1(DI), Y5, Y11
+	VSUBPD Y11, Y12, Y12
+
+	VMOVAPD Y1, Y2  // x2 = x1
+	VMOVAPD Y0, Y1  // x1 = v
+	VMOVAPD Y3, Y4  // y2 = y1
+	VMOVAPD Y10, Y3 // y1 = w
+	VMOVAPD Y5, Y6  // z2 = z1
+	VMOVAPD Y12, Y5 // z1 = y
+
+	// acc += y*y; l1 = lpB*y + lpA*l1; decAcc += l1
+	VMULPD Y12, Y12, Y11
+	VADDPD Y11, Y7, Y7
+	VMULPD laneFeat_lpB(DI), Y12, Y11
+	VMULPD laneFeat_lpA(DI), Y8, Y8
+	VADDPD Y8, Y11, Y8
+	VADDPD Y8, Y9, Y9
+
+	INCQ DX
+	CMPQ DX, R9
+	JNE  featnext
+
+	// Every dec samples: each lane's float32(decAcc) to its ring.
+	VCVTPD2PSY Y9, X11
+	MOVQ       R8, AX
+	ANDQ       R10, AX
+	MOVQ       laneFeat_ring+0(DI), R11
+	VMOVSS     X11, (R11)(AX*4)
+	MOVQ       laneFeat_ring+8(DI), R11
+	VEXTRACTPS $1, X11, (R11)(AX*4)
+	MOVQ       laneFeat_ring+16(DI), R11
+	VEXTRACTPS $2, X11, (R11)(AX*4)
+	MOVQ       laneFeat_ring+24(DI), R11
+	VEXTRACTPS $3, X11, (R11)(AX*4)
+	INCQ       R8
+	VXORPD     Y9, Y9, Y9
+	XORQ       DX, DX
+
+featnext:
+	ADDQ BX, SI
+	DECQ CX
+	JNZ  featloop
+
+	VMOVUPD Y1, laneFeat_x1(DI)
+	VMOVUPD Y2, laneFeat_x2(DI)
+	VMOVUPD Y3, laneFeat_y1(DI)
+	VMOVUPD Y4, laneFeat_y2(DI)
+	VMOVUPD Y5, laneFeat_z1(DI)
+	VMOVUPD Y6, laneFeat_z2(DI)
+	VMOVUPD Y7, laneFeat_acc(DI)
+	VMOVUPD Y8, laneFeat_l1(DI)
+	VMOVUPD Y9, laneFeat_decAcc(DI)
+	MOVQ    R8, laneFeat_pos(DI)
+	MOVQ    DX, laneFeat_decN(DI)
+	VZEROUPPER
+	RET
+
+// func levelLanesAVX2(st *laneLevel, x *float32, stride, n int) int
+TEXT ·levelLanesAVX2(SB), NOSPLIT, $0-40
+	MOVQ    st+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    stride+16(FP), BX
+	MOVQ    n+24(FP), CX
+	MOVQ    CX, R8
+	MOVQ    laneLevel_laneMask(DI), R9
+	VMOVUPD laneLevel_p(DI), Y3
+	VMOVUPD laneLevel_q(DI), Y4
+	VMOVUPD laneLevel_peak(DI), Y5
+	VMOVDQU laneLevel_nClip(DI), Y6
+	VMOVUPD laneLevel_sum(DI), Y7
+	VMOVUPD laneLevel_sumSq(DI), Y8
+	VMOVUPD laneLevel_frameSq(DI), Y9
+	VMOVUPD laneLevel_dsum(DI), Y10
+	VMOVUPD laneLevel_dsum2(DI), Y11
+
+levelloop:
+	VCVTPS2PD (SI), Y0
+	VANDPD    laneLevel_absMask(DI), Y0, Y1 // a = |v|
+	VADDPD    Y0, Y7, Y7                    // sum += v
+	VMULPD    Y0, Y0, Y2                    // v*v
+	VADDPD    Y2, Y8, Y8                    // sumSq
+	VADDPD    Y2, Y9, Y9                    // frameSq
+	VMAXPD    Y5, Y1, Y5                    // peak = a > peak ? a : peak
+	VCMPPD    $0x1d, laneLevel_clip(DI), Y1, Y12 // a >= clip (ordered)
+	VPSUBQ    Y12, Y6, Y6                   // nClip++ where so
+	VMULPD    laneLevel_g(DI), Y3, Y3
+	VMULPD    laneLevel_g1(DI), Y1, Y12
+	VADDPD    Y12, Y3, Y3                   // p = g*p + g1*a
+	VMULPD    laneLevel_g(DI), Y4, Y4
+	VMULPD    laneLevel_g1(DI), Y3, Y12
+	VADDPD    Y12, Y4, Y4                   // q = g*q + g1*p
+	VADDPD    Y0, Y10, Y10                  // DTMF block Σx
+	VADDPD    Y2, Y11, Y11                  // DTMF block Σx²
+	VCMPPD    $0x1d, laneLevel_up(DI), Y4, Y12   // q >= up
+	VCMPPD    $0x11, laneLevel_down(DI), Y4, Y13 // q < down
+	VORPD     Y12, Y13, Y12
+	VMOVMSKPD Y12, AX
+	ADDQ      BX, SI
+	DECQ      CX
+	TESTQ     R9, AX
+	JNZ       leveldone
+	TESTQ     CX, CX
+	JNZ       levelloop
+
+leveldone:
+	SUBQ    CX, R8
+	VMOVUPD Y3, laneLevel_p(DI)
+	VMOVUPD Y4, laneLevel_q(DI)
+	VMOVUPD Y5, laneLevel_peak(DI)
+	VMOVDQU Y6, laneLevel_nClip(DI)
+	VMOVUPD Y7, laneLevel_sum(DI)
+	VMOVUPD Y8, laneLevel_sumSq(DI)
+	VMOVUPD Y9, laneLevel_frameSq(DI)
+	VMOVUPD Y10, laneLevel_dsum(DI)
+	VMOVUPD Y11, laneLevel_dsum2(DI)
+	MOVQ    R8, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func goertzelLanesAVX2(st *laneGz, x *float32, stride, n int)
+//
+// Two passes over the frames, four frequencies each: a, b and the
+// coefficient of four filters fill twelve registers.
+TEXT ·goertzelLanesAVX2(SB), NOSPLIT, $0-32
+	MOVQ st+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ stride+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ SI, R8
+	MOVQ CX, R9
+	VMOVUPD laneGz_s1+0(DI), Y0
+	VMOVUPD laneGz_s1+32(DI), Y1
+	VMOVUPD laneGz_s1+64(DI), Y2
+	VMOVUPD laneGz_s1+96(DI), Y3
+	VMOVUPD laneGz_s2+0(DI), Y4
+	VMOVUPD laneGz_s2+32(DI), Y5
+	VMOVUPD laneGz_s2+64(DI), Y6
+	VMOVUPD laneGz_s2+96(DI), Y7
+	VMOVUPD laneGz_coef+0(DI), Y8
+	VMOVUPD laneGz_coef+32(DI), Y9
+	VMOVUPD laneGz_coef+64(DI), Y10
+	VMOVUPD laneGz_coef+96(DI), Y11
+	TESTQ $1, R9
+	JZ gz0pairs
+	// One step with moves, so that an even count remains.
+	VCVTPS2PD (R8), Y12
+	VMULPD Y8, Y0, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y4, Y13, Y13
+	VMOVAPD Y0, Y4
+	VMOVAPD Y13, Y0
+	VMULPD Y9, Y1, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y5, Y13, Y13
+	VMOVAPD Y1, Y5
+	VMOVAPD Y13, Y1
+	VMULPD Y10, Y2, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y6, Y13, Y13
+	VMOVAPD Y2, Y6
+	VMOVAPD Y13, Y2
+	VMULPD Y11, Y3, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y7, Y13, Y13
+	VMOVAPD Y3, Y7
+	VMOVAPD Y13, Y3
+	ADDQ BX, R8
+	DECQ R9
+gz0pairs:
+	TESTQ R9, R9
+	JZ gz0done
+gz0loop:
+	// a, b = (s + c*a) - b, a: the new a overwrites b's register, so
+	// the registers of a and b swap roles every sample.
+	VCVTPS2PD (R8), Y12
+	VMULPD Y8, Y0, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y4, Y13, Y4
+	VMULPD Y9, Y1, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y5, Y13, Y5
+	VMULPD Y10, Y2, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y6, Y13, Y6
+	VMULPD Y11, Y3, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y7, Y13, Y7
+	VCVTPS2PD (R8)(BX*1), Y12
+	VMULPD Y8, Y4, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y0, Y13, Y0
+	VMULPD Y9, Y5, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y1, Y13, Y1
+	VMULPD Y10, Y6, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y2, Y13, Y2
+	VMULPD Y11, Y7, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y3, Y13, Y3
+	LEAQ (R8)(BX*2), R8
+	SUBQ $2, R9
+	JNZ gz0loop
+gz0done:
+	VMOVUPD Y0, laneGz_s1+0(DI)
+	VMOVUPD Y1, laneGz_s1+32(DI)
+	VMOVUPD Y2, laneGz_s1+64(DI)
+	VMOVUPD Y3, laneGz_s1+96(DI)
+	VMOVUPD Y4, laneGz_s2+0(DI)
+	VMOVUPD Y5, laneGz_s2+32(DI)
+	VMOVUPD Y6, laneGz_s2+64(DI)
+	VMOVUPD Y7, laneGz_s2+96(DI)
+	MOVQ SI, R8
+	MOVQ CX, R9
+	VMOVUPD laneGz_s1+128(DI), Y0
+	VMOVUPD laneGz_s1+160(DI), Y1
+	VMOVUPD laneGz_s1+192(DI), Y2
+	VMOVUPD laneGz_s1+224(DI), Y3
+	VMOVUPD laneGz_s2+128(DI), Y4
+	VMOVUPD laneGz_s2+160(DI), Y5
+	VMOVUPD laneGz_s2+192(DI), Y6
+	VMOVUPD laneGz_s2+224(DI), Y7
+	VMOVUPD laneGz_coef+128(DI), Y8
+	VMOVUPD laneGz_coef+160(DI), Y9
+	VMOVUPD laneGz_coef+192(DI), Y10
+	VMOVUPD laneGz_coef+224(DI), Y11
+	TESTQ $1, R9
+	JZ gz1pairs
+	// One step with moves, so that an even count remains.
+	VCVTPS2PD (R8), Y12
+	VMULPD Y8, Y0, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y4, Y13, Y13
+	VMOVAPD Y0, Y4
+	VMOVAPD Y13, Y0
+	VMULPD Y9, Y1, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y5, Y13, Y13
+	VMOVAPD Y1, Y5
+	VMOVAPD Y13, Y1
+	VMULPD Y10, Y2, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y6, Y13, Y13
+	VMOVAPD Y2, Y6
+	VMOVAPD Y13, Y2
+	VMULPD Y11, Y3, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y7, Y13, Y13
+	VMOVAPD Y3, Y7
+	VMOVAPD Y13, Y3
+	ADDQ BX, R8
+	DECQ R9
+gz1pairs:
+	TESTQ R9, R9
+	JZ gz1done
+gz1loop:
+	// a, b = (s + c*a) - b, a: the new a overwrites b's register, so
+	// the registers of a and b swap roles every sample.
+	VCVTPS2PD (R8), Y12
+	VMULPD Y8, Y0, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y4, Y13, Y4
+	VMULPD Y9, Y1, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y5, Y13, Y5
+	VMULPD Y10, Y2, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y6, Y13, Y6
+	VMULPD Y11, Y3, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y7, Y13, Y7
+	VCVTPS2PD (R8)(BX*1), Y12
+	VMULPD Y8, Y4, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y0, Y13, Y0
+	VMULPD Y9, Y5, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y1, Y13, Y1
+	VMULPD Y10, Y6, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y2, Y13, Y2
+	VMULPD Y11, Y7, Y13
+	VADDPD Y13, Y12, Y13
+	VSUBPD Y3, Y13, Y3
+	LEAQ (R8)(BX*2), R8
+	SUBQ $2, R9
+	JNZ gz1loop
+gz1done:
+	VMOVUPD Y0, laneGz_s1+128(DI)
+	VMOVUPD Y1, laneGz_s1+160(DI)
+	VMOVUPD Y2, laneGz_s1+192(DI)
+	VMOVUPD Y3, laneGz_s1+224(DI)
+	VMOVUPD Y4, laneGz_s2+128(DI)
+	VMOVUPD Y5, laneGz_s2+160(DI)
+	VMOVUPD Y6, laneGz_s2+192(DI)
+	VMOVUPD Y7, laneGz_s2+224(DI)
+	VZEROUPPER
+	RET
