@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // laneSource replays interleaved samples from memory.
@@ -208,4 +209,155 @@ func TestLanesMatchChannels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLaneKernelsBitExact runs the native kernels and the portable ones
+// from the same random states over the same random frames (speech-like
+// values, exact zeros, tiny and huge values, NaN and ±Inf) and requires
+// bit-identical states afterwards.
+func TestLaneKernelsBitExact(t *testing.T) {
+	if !lanesNative {
+		t.Skip("no native lane kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	val := func() float32 {
+		switch rng.IntN(20) {
+		case 0:
+			return 0
+		case 1:
+			return float32(math.NaN())
+		case 2:
+			return float32(math.Inf(1 - 2*rng.IntN(2)))
+		case 3:
+			return float32(rng.NormFloat64() * 1e-38)
+		case 4:
+			return float32(rng.NormFloat64() * 1e30)
+		}
+		return float32(rng.NormFloat64() * 0.1)
+	}
+	rnd := func(a *[laneN]float64) {
+		for l := range a {
+			a[l] = rng.NormFloat64() * 0.3
+		}
+	}
+	for trial := range 300 {
+		stride := 4 + rng.IntN(5)
+		n := 1 + rng.IntN(300)
+		x := make([]float32, n*stride+laneN)
+		for i := range x {
+			x[i] = val()
+		}
+		if trial%3 == 0 { // finite input only, for long clean runs
+			for i := range x {
+				x[i] = float32(rng.NormFloat64() * 0.1)
+			}
+		}
+		off := rng.IntN(stride - laneN + 1)
+
+		var f1 laneFeat
+		for _, a := range []*[laneN]float64{&f1.b0, &f1.b1, &f1.b2, &f1.a1, &f1.a2, &f1.c0, &f1.c1, &f1.c2, &f1.d1, &f1.d2,
+			&f1.lpA, &f1.lpB, &f1.x1, &f1.x2, &f1.y1, &f1.y2, &f1.z1, &f1.z2, &f1.acc, &f1.l1, &f1.decAcc} {
+			rnd(a)
+		}
+		rings := make([][]float32, laneN)
+		for l := range rings {
+			rings[l] = make([]float32, 64)
+			f1.ring[l] = unsafe.Pointer(&rings[l][0])
+		}
+		f1.mask, f1.dec, f1.pos = 63, int64(1+rng.IntN(9)), int64(rng.IntN(100))
+		f1.decN = int64(rng.IntN(int(f1.dec)))
+		f2 := f1
+		rings2 := make([][]float32, laneN)
+		for l := range rings2 {
+			rings2[l] = make([]float32, 64)
+			f2.ring[l] = unsafe.Pointer(&rings2[l][0])
+		}
+		featLanesSIMDForTest(&f1, x, off, stride, n)
+		featLanesGo(&f2, x, off, stride, n, laneN)
+		f2.ring = f1.ring
+		if !bitsEqual(unsafe.Pointer(&f1), unsafe.Pointer(&f2), unsafe.Sizeof(f1)) || !reflect.DeepEqual(bitsOf(rings), bitsOf(rings2)) {
+			t.Fatalf("trial %d: featLanes differs (n=%d stride=%d)", trial, n, stride)
+		}
+
+		var v1 laneLevel
+		for _, a := range []*[laneN]float64{&v1.p, &v1.q, &v1.peak, &v1.sum, &v1.sumSq, &v1.frameSq, &v1.dsum, &v1.dsum2} {
+			rnd(a)
+		}
+		for l := range laneN {
+			v1.g[l] = 0.99 + 0.01*rng.Float64()
+			v1.g1[l] = 1 - v1.g[l]
+			v1.clip[l] = 0.5
+			v1.absMask[l] = math.MaxInt64
+			v1.down[l] = 0.01 * rng.Float64()
+			v1.up[l] = v1.down[l] + 0.05*rng.Float64()
+			v1.nClip[l] = int64(rng.IntN(10))
+		}
+		v1.laneMask = int64(1 + rng.IntN(15))
+		v2 := v1
+		for done := 0; done < n; {
+			k1 := levelLanesSIMDForTest(&v1, x, off+done*stride, stride, n-done)
+			k2 := levelLanesGoMasked(&v2, x, off+done*stride, stride, n-done)
+			if k1 != k2 || !bitsEqual(unsafe.Pointer(&v1), unsafe.Pointer(&v2), unsafe.Sizeof(v1)) {
+				t.Fatalf("trial %d: levelLanes differs at frame %d (returned %d, %d)", trial, done, k1, k2)
+			}
+			done += k1
+		}
+
+		var g1 laneGz
+		for f := range goertzelMaxFreqs {
+			rnd(&g1.coef[f])
+			rnd(&g1.s1[f])
+			rnd(&g1.s2[f])
+		}
+		g2 := g1
+		goertzelLanesSIMDForTest(&g1, x, off, stride, n)
+		goertzelLanesGo(&g2, x, off, stride, n, laneN)
+		if !bitsEqual(unsafe.Pointer(&g1), unsafe.Pointer(&g2), unsafe.Sizeof(g1)) {
+			t.Fatalf("trial %d: goertzelLanes differs (n=%d)", trial, n)
+		}
+	}
+}
+
+// levelLanesGoMasked is levelLanesGo for all four lanes, stopping where a
+// lane in laneMask crosses (as the native kernel does).
+func levelLanesGoMasked(st *laneLevel, x []float32, off, stride, n int) int {
+	up, down := st.up, st.down
+	for l := range laneN {
+		if st.laneMask&(1<<l) == 0 {
+			st.up[l], st.down[l] = math.NaN(), math.NaN() // no q compares true
+		}
+	}
+	k := levelLanesGo(st, x, off, stride, n, laneN)
+	st.up, st.down = up, down
+	return k
+}
+
+// bitsEqual compares two states word by word: equal bits, or both NaN
+// (which NaN an operation yields depends on operand order, which the
+// compiler chooses; a NaN is a NaN to every later step).
+func bitsEqual(a, b unsafe.Pointer, n uintptr) bool {
+	wa := unsafe.Slice((*uint64)(a), n/8)
+	wb := unsafe.Slice((*uint64)(b), n/8)
+	for i := range wa {
+		x, y := math.Float64frombits(wa[i]), math.Float64frombits(wb[i])
+		if wa[i] != wb[i] && !(x != x && y != y) {
+			return false
+		}
+	}
+	return true
+}
+
+// bitsOf is the rings' bits, every NaN as one.
+func bitsOf(rs [][]float32) [][]uint32 {
+	out := make([][]uint32, len(rs))
+	for i, r := range rs {
+		for _, v := range r {
+			b := math.Float32bits(v)
+			if v != v {
+				b = 0x7fc00000
+			}
+			out[i] = append(out[i], b)
+		}
+	}
+	return out
 }

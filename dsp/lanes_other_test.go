@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package dsp
+
+// Never called: lanesNative is false here.
+
+func featLanesSIMDForTest(*laneFeat, []float32, int, int, int)       {}
+func levelLanesSIMDForTest(*laneLevel, []float32, int, int, int) int { return 0 }
+func goertzelLanesSIMDForTest(*laneGz, []float32, int, int, int)     {}
