@@ -86,7 +86,7 @@ type anChannel struct {
 type anJob struct {
 	block []float32
 	n     int // frames (samples per channel) in block
-	c     int // channel, or with lanes: group*2 + (0 features, 1 levels and DTMF)
+	c     int // channel, or with lanes: group*3 + (0 DTMF, 1 features, 2 levels)
 	i     int // which of anChannel.frames and pos to fill
 	done  *sync.WaitGroup
 }
@@ -134,7 +134,7 @@ func newAnalyzer(f Format, opts Options) (*analyzer, error) {
 		for first := 0; first < nch; first += laneN {
 			a.groups = append(a.groups, newLaneGroup(a, first))
 		}
-		jobs = 2 * len(a.groups)
+		jobs = a.jobs()
 	}
 	workers := opts.Workers
 	if workers < 1 {
@@ -169,22 +169,27 @@ func (a *analyzer) stop() {
 // jobs returns how many jobs process one block.
 func (a *analyzer) jobs() int {
 	if a.groups != nil {
-		return 2 * len(a.groups)
+		return 3 * len(a.groups)
 	}
 	return a.nch
 }
 
-// process runs job j of a block: channel j, or with lane groups half of
-// group j/2's work.
+// process runs job j of a block: channel j, or with lane groups a third
+// of group j/3's work.
 func (a *analyzer) process(j, fi int, block []float32, n int) {
 	if a.groups == nil {
 		a.processChannel(j, fi, block, n)
 		return
 	}
-	g := a.groups[j/2]
-	if j%2 == 0 {
+	g := a.groups[j/3]
+	switch j % 3 { // the longest first: the workers start it first
+	case 0:
+		if g.hasDTMF {
+			g.dtmf(a, block[:cap(block)], n)
+		}
+	case 1:
 		g.features(a, block[:cap(block)], n, fi)
-	} else {
+	case 2:
 		g.levels(a, block[:cap(block)], n)
 	}
 }

@@ -36,8 +36,7 @@ type laneFeat struct {
 	mask, pos, decN, dec int64
 }
 
-// laneLevel is the LevelMeter's per-sample state plus the DTMF block sums,
-// one value per lane.
+// laneLevel is the LevelMeter's per-sample state, one value per lane.
 type laneLevel struct {
 	g, g1, clip [laneN]float64
 	absMask     [laneN]uint64
@@ -50,10 +49,12 @@ type laneLevel struct {
 	laneMask    int64 // bit l: lane l holds a channel
 }
 
-// laneGz is the DTMF detector's Goertzel bank, one value per lane.
+// laneGz is the DTMF detector's per-sample state (its Goertzel bank and
+// block sums), one value per lane.
 type laneGz struct {
-	coef   [goertzelMaxFreqs][laneN]float64
-	s1, s2 [goertzelMaxFreqs][laneN]float64
+	coef      [goertzelMaxFreqs][laneN]float64
+	s1, s2    [goertzelMaxFreqs][laneN]float64
+	sum, sum2 [laneN]float64
 }
 
 // Kernels. Each processes n ≥ 1 frames; frame i's lane l is the float32 at
@@ -101,8 +102,7 @@ func featLanesGo(st *laneFeat, x []float32, off, stride, n, lanes int) {
 	st.pos, st.decN = pos, decN
 }
 
-// levelLanesGo is LevelMeter.Write's sample loop plus the DTMF block sums,
-// for the lanes in use. It stops after the first frame at which a lane's
+// levelLanesGo is LevelMeter.Write's sample loop for the lanes in use. It stops after the first frame at which a lane's
 // envelope leaves the band [down, up) and returns the frames it did.
 func levelLanesGo(st *laneLevel, x []float32, off, stride, n, lanes int) int {
 	for i := range n {
@@ -121,8 +121,6 @@ func levelLanesGo(st *laneLevel, x []float32, off, stride, n, lanes int) int {
 			}
 			st.p[l] = st.g[l]*st.p[l] + st.g1[l]*a
 			st.q[l] = st.g[l]*st.q[l] + st.g1[l]*st.p[l]
-			st.dsum[l] += v
-			st.dsum2[l] += v * v
 			if q := st.q[l]; q >= st.up[l] || q < st.down[l] {
 				crossed = true
 			}
@@ -134,9 +132,17 @@ func levelLanesGo(st *laneLevel, x []float32, off, stride, n, lanes int) int {
 	return n
 }
 
-// goertzelLanesGo is goertzelBank.feed for the lanes in use.
+// goertzelLanesGo is DTMFDetector.Process's block sums and
+// goertzelBank.feed for the lanes in use.
 func goertzelLanesGo(st *laneGz, x []float32, off, stride, n, lanes int) {
 	for l := range lanes {
+		sum, sum2 := st.sum[l], st.sum2[l]
+		for i := range n {
+			v := float64(x[off+i*stride+l])
+			sum += v
+			sum2 += v * v
+		}
+		st.sum[l], st.sum2[l] = sum, sum2
 		for f := range goertzelMaxFreqs {
 			c, a, b := st.coef[f][l], st.s1[f][l], st.s2[f][l]
 			for i := range n {
@@ -160,7 +166,7 @@ type laneGroup struct {
 	gz    laneGz
 	dummy []float32 // the decimated ring of lanes without a channel
 
-	dtmf bool // the channels have DTMF detectors
+	hasDTMF bool // the channels have DTMF detectors
 }
 
 // laneSlack is how many samples past a block's last frame the kernels may
@@ -190,8 +196,8 @@ func newLaneGroup(a *analyzer, first int) *laneGroup {
 	for l := range laneN {
 		g.lev.absMask[l] = math.MaxInt64 // every bit but the sign
 	}
-	g.dtmf = a.ch[first].dtmf != nil
-	if g.dtmf {
+	g.hasDTMF = a.ch[first].dtmf != nil
+	if g.hasDTMF {
 		for f := range goertzelMaxFreqs {
 			for l := range laneN {
 				g.gz.coef[f][l] = a.ch[first].dtmf.bank.coef[f]
@@ -221,7 +227,7 @@ func (g *laneGroup) load(a *analyzer) {
 		lv.nClip[l] = m.nClip
 		lv.sum[l], lv.sumSq[l], lv.frameSq[l] = m.sum, m.sumSq, m.frameSq
 		if d := ch.dtmf; d != nil {
-			lv.dsum[l], lv.dsum2[l] = d.sum, d.sum2
+			g.gz.sum[l], g.gz.sum2[l] = d.sum, d.sum2
 			for f := range goertzelMaxFreqs {
 				g.gz.s1[f][l], g.gz.s2[f][l] = d.bank.s1[f], d.bank.s2[f]
 			}
@@ -274,20 +280,12 @@ func (g *laneGroup) features(a *analyzer, block []float32, n, fi int) {
 	}
 }
 
-// levels runs the level meters and the DTMF detectors over the block's n
-// frames.
+// levels runs the level meters over the block's n frames.
 func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
 	m0 := a.ch[g.first].level
-	var d0 *DTMFDetector
-	if g.dtmf {
-		d0 = a.ch[g.first].dtmf
-	}
 	lv := &g.lev
 	for i := 0; i < n; {
 		m := min(n-i, m0.frameLen-m0.frameN)
-		if d0 != nil {
-			m = min(m, d0.blockN-d0.pos)
-		}
 		off := i*g.nch + g.first
 		for done := 0; done < m; {
 			k := levelLanes(lv, block, off+done*g.nch, g.nch, m-done, g.lanes)
@@ -301,9 +299,6 @@ func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
 				}
 			}
 		}
-		if d0 != nil {
-			goertzelLanes(&g.gz, block, off, g.nch, m, g.lanes)
-		}
 		i += m
 		for l := range g.lanes {
 			a.ch[g.first+l].level.n += int64(m)
@@ -311,44 +306,53 @@ func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
 		m0.frameN += m
 		if m0.frameN == m0.frameLen {
 			for l := range g.lanes {
-				lm := a.ch[g.first+l].level
-				lm.levelAddFrame(lv.frameSq[l] / float64(m0.frameN))
+				a.ch[g.first+l].level.levelAddFrame(lv.frameSq[l] / float64(m0.frameN))
 				lv.frameSq[l] = 0
 			}
 			m0.frameN = 0
 		}
-		if d0 != nil {
-			for l := range g.lanes {
-				d := a.ch[g.first+l].dtmf
-				d.pos += m
-				d.samples += int64(m)
-			}
-			if d0.pos == d0.blockN {
-				for l := range g.lanes {
-					d := a.ch[g.first+l].dtmf
-					d.sum, d.sum2 = lv.dsum[l], lv.dsum2[l]
-					lv.dsum[l], lv.dsum2[l] = 0, 0
-					for f := range goertzelMaxFreqs {
-						d.bank.s1[f], d.bank.s2[f] = g.gz.s1[f][l], g.gz.s2[f][l]
-						g.gz.s1[f][l], g.gz.s2[f][l] = 0, 0
-					}
-					d.endBlock()
-				}
-			}
-		}
 	}
 	for l := range g.lanes {
-		ch := &a.ch[g.first+l]
-		lm := ch.level
+		lm := a.ch[g.first+l].level
 		lm.p, lm.q, lm.peak = lv.p[l], lv.q[l], lv.peak[l]
 		lm.nClip = lv.nClip[l]
 		lm.sum, lm.sumSq, lm.frameSq = lv.sum[l], lv.sumSq[l], lv.frameSq[l]
 		lm.frameN = m0.frameN
-		if d := ch.dtmf; d != nil {
-			d.sum, d.sum2 = lv.dsum[l], lv.dsum2[l]
+	}
+}
+
+// dtmf runs the DTMF detectors over the block's n frames.
+func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
+	d0 := a.ch[g.first].dtmf
+	gz := &g.gz
+	for i := 0; i < n; {
+		m := min(n-i, d0.blockN-d0.pos)
+		goertzelLanes(gz, block, i*g.nch+g.first, g.nch, m, g.lanes)
+		i += m
+		for l := range g.lanes {
+			d := a.ch[g.first+l].dtmf
+			d.pos += m
+			d.samples += int64(m)
+		}
+		if d0.pos < d0.blockN {
+			continue
+		}
+		for l := range g.lanes {
+			d := a.ch[g.first+l].dtmf
+			d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
+			gz.sum[l], gz.sum2[l] = 0, 0
 			for f := range goertzelMaxFreqs {
-				d.bank.s1[f], d.bank.s2[f] = g.gz.s1[f][l], g.gz.s2[f][l]
+				d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
+				gz.s1[f][l], gz.s2[f][l] = 0, 0
 			}
+			d.endBlock()
+		}
+	}
+	for l := range g.lanes {
+		d := a.ch[g.first+l].dtmf
+		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
+		for f := range goertzelMaxFreqs {
+			d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
 		}
 	}
 }

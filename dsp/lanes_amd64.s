@@ -123,8 +123,6 @@ TEXT ·levelLanesAVX2(SB), NOSPLIT, $0-40
 	VMOVUPD laneLevel_sum(DI), Y7
 	VMOVUPD laneLevel_sumSq(DI), Y8
 	VMOVUPD laneLevel_frameSq(DI), Y9
-	VMOVUPD laneLevel_dsum(DI), Y10
-	VMOVUPD laneLevel_dsum2(DI), Y11
 
 levelloop:
 	VCVTPS2PD (SI), Y0
@@ -142,8 +140,6 @@ levelloop:
 	VMULPD    laneLevel_g(DI), Y4, Y4
 	VMULPD    laneLevel_g1(DI), Y3, Y12
 	VADDPD    Y12, Y4, Y4                   // q = g*q + g1*p
-	VADDPD    Y0, Y10, Y10                  // DTMF block Σx
-	VADDPD    Y2, Y11, Y11                  // DTMF block Σx²
 	VCMPPD    $0x1d, laneLevel_up(DI), Y4, Y12   // q >= up
 	VCMPPD    $0x11, laneLevel_down(DI), Y4, Y13 // q < down
 	VORPD     Y12, Y13, Y12
@@ -164,188 +160,91 @@ leveldone:
 	VMOVUPD Y7, laneLevel_sum(DI)
 	VMOVUPD Y8, laneLevel_sumSq(DI)
 	VMOVUPD Y9, laneLevel_frameSq(DI)
-	VMOVUPD Y10, laneLevel_dsum(DI)
-	VMOVUPD Y11, laneLevel_dsum2(DI)
 	MOVQ    R8, ret+32(FP)
 	VZEROUPPER
 	RET
 
 // func goertzelLanesAVX2(st *laneGz, x *float32, stride, n int)
 //
-// Two passes over the frames, four frequencies each: a, b and the
-// coefficient of four filters fill twelve registers.
+// All eight filters in one pass: a in Y0–Y7, b in st.s2 (memory: its
+// store and reload are off the a → a dependency chain), the block sums in
+// Y14 and Y15.
 TEXT ·goertzelLanesAVX2(SB), NOSPLIT, $0-32
 	MOVQ st+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ stride+16(FP), BX
 	MOVQ n+24(FP), CX
-	MOVQ SI, R8
-	MOVQ CX, R9
 	VMOVUPD laneGz_s1+0(DI), Y0
 	VMOVUPD laneGz_s1+32(DI), Y1
 	VMOVUPD laneGz_s1+64(DI), Y2
 	VMOVUPD laneGz_s1+96(DI), Y3
-	VMOVUPD laneGz_s2+0(DI), Y4
-	VMOVUPD laneGz_s2+32(DI), Y5
-	VMOVUPD laneGz_s2+64(DI), Y6
-	VMOVUPD laneGz_s2+96(DI), Y7
-	VMOVUPD laneGz_coef+0(DI), Y8
-	VMOVUPD laneGz_coef+32(DI), Y9
-	VMOVUPD laneGz_coef+64(DI), Y10
-	VMOVUPD laneGz_coef+96(DI), Y11
-	TESTQ $1, R9
-	JZ gz0pairs
-	// One step with moves, so that an even count remains.
-	VCVTPS2PD (R8), Y12
-	VMULPD Y8, Y0, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y4, Y13, Y13
-	VMOVAPD Y0, Y4
-	VMOVAPD Y13, Y0
-	VMULPD Y9, Y1, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y5, Y13, Y13
-	VMOVAPD Y1, Y5
-	VMOVAPD Y13, Y1
-	VMULPD Y10, Y2, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y6, Y13, Y13
-	VMOVAPD Y2, Y6
-	VMOVAPD Y13, Y2
-	VMULPD Y11, Y3, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y7, Y13, Y13
-	VMOVAPD Y3, Y7
-	VMOVAPD Y13, Y3
-	ADDQ BX, R8
-	DECQ R9
-gz0pairs:
-	TESTQ R9, R9
-	JZ gz0done
-gz0loop:
-	// a, b = (s + c*a) - b, a: the new a overwrites b's register, so
-	// the registers of a and b swap roles every sample.
-	VCVTPS2PD (R8), Y12
-	VMULPD Y8, Y0, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y4, Y13, Y4
-	VMULPD Y9, Y1, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y5, Y13, Y5
-	VMULPD Y10, Y2, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y6, Y13, Y6
-	VMULPD Y11, Y3, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y7, Y13, Y7
-	VCVTPS2PD (R8)(BX*1), Y12
-	VMULPD Y8, Y4, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y0, Y13, Y0
-	VMULPD Y9, Y5, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y1, Y13, Y1
-	VMULPD Y10, Y6, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y2, Y13, Y2
-	VMULPD Y11, Y7, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y3, Y13, Y3
-	LEAQ (R8)(BX*2), R8
-	SUBQ $2, R9
-	JNZ gz0loop
-gz0done:
+	VMOVUPD laneGz_s1+128(DI), Y4
+	VMOVUPD laneGz_s1+160(DI), Y5
+	VMOVUPD laneGz_s1+192(DI), Y6
+	VMOVUPD laneGz_s1+224(DI), Y7
+	VMOVUPD laneGz_sum(DI), Y14
+	VMOVUPD laneGz_sum2(DI), Y15
+
+gzloop:
+	VCVTPS2PD (SI), Y8
+	VADDPD    Y8, Y14, Y14 // Σx
+	VMULPD    Y8, Y8, Y9
+	VADDPD    Y9, Y15, Y15 // Σx²
+	// a, b = (s + c*a) - b, a
+	VMULPD  laneGz_coef+0(DI), Y0, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+0(DI), Y9, Y9
+	VMOVUPD Y0, laneGz_s2+0(DI)
+	VMOVAPD Y9, Y0
+	VMULPD  laneGz_coef+32(DI), Y1, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+32(DI), Y9, Y9
+	VMOVUPD Y1, laneGz_s2+32(DI)
+	VMOVAPD Y9, Y1
+	VMULPD  laneGz_coef+64(DI), Y2, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+64(DI), Y9, Y9
+	VMOVUPD Y2, laneGz_s2+64(DI)
+	VMOVAPD Y9, Y2
+	VMULPD  laneGz_coef+96(DI), Y3, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+96(DI), Y9, Y9
+	VMOVUPD Y3, laneGz_s2+96(DI)
+	VMOVAPD Y9, Y3
+	VMULPD  laneGz_coef+128(DI), Y4, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+128(DI), Y9, Y9
+	VMOVUPD Y4, laneGz_s2+128(DI)
+	VMOVAPD Y9, Y4
+	VMULPD  laneGz_coef+160(DI), Y5, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+160(DI), Y9, Y9
+	VMOVUPD Y5, laneGz_s2+160(DI)
+	VMOVAPD Y9, Y5
+	VMULPD  laneGz_coef+192(DI), Y6, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+192(DI), Y9, Y9
+	VMOVUPD Y6, laneGz_s2+192(DI)
+	VMOVAPD Y9, Y6
+	VMULPD  laneGz_coef+224(DI), Y7, Y9
+	VADDPD  Y9, Y8, Y9
+	VSUBPD  laneGz_s2+224(DI), Y9, Y9
+	VMOVUPD Y7, laneGz_s2+224(DI)
+	VMOVAPD Y9, Y7
+	ADDQ BX, SI
+	DECQ CX
+	JNZ  gzloop
+
 	VMOVUPD Y0, laneGz_s1+0(DI)
 	VMOVUPD Y1, laneGz_s1+32(DI)
 	VMOVUPD Y2, laneGz_s1+64(DI)
 	VMOVUPD Y3, laneGz_s1+96(DI)
-	VMOVUPD Y4, laneGz_s2+0(DI)
-	VMOVUPD Y5, laneGz_s2+32(DI)
-	VMOVUPD Y6, laneGz_s2+64(DI)
-	VMOVUPD Y7, laneGz_s2+96(DI)
-	MOVQ SI, R8
-	MOVQ CX, R9
-	VMOVUPD laneGz_s1+128(DI), Y0
-	VMOVUPD laneGz_s1+160(DI), Y1
-	VMOVUPD laneGz_s1+192(DI), Y2
-	VMOVUPD laneGz_s1+224(DI), Y3
-	VMOVUPD laneGz_s2+128(DI), Y4
-	VMOVUPD laneGz_s2+160(DI), Y5
-	VMOVUPD laneGz_s2+192(DI), Y6
-	VMOVUPD laneGz_s2+224(DI), Y7
-	VMOVUPD laneGz_coef+128(DI), Y8
-	VMOVUPD laneGz_coef+160(DI), Y9
-	VMOVUPD laneGz_coef+192(DI), Y10
-	VMOVUPD laneGz_coef+224(DI), Y11
-	TESTQ $1, R9
-	JZ gz1pairs
-	// One step with moves, so that an even count remains.
-	VCVTPS2PD (R8), Y12
-	VMULPD Y8, Y0, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y4, Y13, Y13
-	VMOVAPD Y0, Y4
-	VMOVAPD Y13, Y0
-	VMULPD Y9, Y1, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y5, Y13, Y13
-	VMOVAPD Y1, Y5
-	VMOVAPD Y13, Y1
-	VMULPD Y10, Y2, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y6, Y13, Y13
-	VMOVAPD Y2, Y6
-	VMOVAPD Y13, Y2
-	VMULPD Y11, Y3, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y7, Y13, Y13
-	VMOVAPD Y3, Y7
-	VMOVAPD Y13, Y3
-	ADDQ BX, R8
-	DECQ R9
-gz1pairs:
-	TESTQ R9, R9
-	JZ gz1done
-gz1loop:
-	// a, b = (s + c*a) - b, a: the new a overwrites b's register, so
-	// the registers of a and b swap roles every sample.
-	VCVTPS2PD (R8), Y12
-	VMULPD Y8, Y0, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y4, Y13, Y4
-	VMULPD Y9, Y1, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y5, Y13, Y5
-	VMULPD Y10, Y2, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y6, Y13, Y6
-	VMULPD Y11, Y3, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y7, Y13, Y7
-	VCVTPS2PD (R8)(BX*1), Y12
-	VMULPD Y8, Y4, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y0, Y13, Y0
-	VMULPD Y9, Y5, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y1, Y13, Y1
-	VMULPD Y10, Y6, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y2, Y13, Y2
-	VMULPD Y11, Y7, Y13
-	VADDPD Y13, Y12, Y13
-	VSUBPD Y3, Y13, Y3
-	LEAQ (R8)(BX*2), R8
-	SUBQ $2, R9
-	JNZ gz1loop
-gz1done:
-	VMOVUPD Y0, laneGz_s1+128(DI)
-	VMOVUPD Y1, laneGz_s1+160(DI)
-	VMOVUPD Y2, laneGz_s1+192(DI)
-	VMOVUPD Y3, laneGz_s1+224(DI)
-	VMOVUPD Y4, laneGz_s2+128(DI)
-	VMOVUPD Y5, laneGz_s2+160(DI)
-	VMOVUPD Y6, laneGz_s2+192(DI)
-	VMOVUPD Y7, laneGz_s2+224(DI)
+	VMOVUPD Y4, laneGz_s1+128(DI)
+	VMOVUPD Y5, laneGz_s1+160(DI)
+	VMOVUPD Y6, laneGz_s1+192(DI)
+	VMOVUPD Y7, laneGz_s1+224(DI)
+	VMOVUPD Y14, laneGz_sum(DI)
+	VMOVUPD Y15, laneGz_sum2(DI)
 	VZEROUPPER
 	RET
+
