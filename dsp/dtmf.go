@@ -448,12 +448,9 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	if e < nWin*d.minAmp*d.minAmp {
 		return dtmfHit{}
 	}
-	var c [goertzelMaxFreqs][W]complex128
-	for m := 0; m < W; m++ {
-		b := d.blockDFT(k - W + 1 + int64(m))
-		for f := range goertzelMaxFreqs {
-			c[f][m] = b[f]
-		}
+	var blk [W]*[goertzelMaxFreqs]complex128
+	for m := range W {
+		blk[m] = d.blockDFT(k - W + 1 + int64(m))
 	}
 	// Each filter measures the dominant component within ±100 Hz of it; a
 	// group's tone is the filter whose component lies within the frequency
@@ -462,24 +459,38 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	// Cheap gate first: the incoherent block power 2/L·Σ|c|² bounds (within
 	// the 5 ms blocks' leakage) the energy a component near the filter can
 	// carry; a filter below what the weaker tone of an acceptable pair
-	// needs is not measured.
+	// needs is not measured, and unless each group has a filter above it
+	// there is no pair.
 	gate := math.Max(nWin*d.minAmp*d.minAmp/2, d.opts.MinWeakEnergyShare*e/(1+d.twistHiWeak*d.twistHiWeak)) * 0.8
 	var p [goertzelMaxFreqs]float64
-	row, col := -1, -1
-	var magR, ampR, magC, ampC, offR, offC float64
+	var pass [goertzelMaxFreqs]bool
+	var groups [2]bool
 	for f := range goertzelMaxFreqs {
 		var s complex128
 		inc := 0.0
-		for m := 0; m < W; m++ {
-			v := c[f][m]
+		for m := range W {
+			v := blk[m][f]
 			s += v
 			inc += real(v)*real(v) + imag(v)*imag(v)
 		}
 		p[f] = real(s)*real(s) + imag(s)*imag(s)
-		if 2/float64(d.blockN)*inc < gate {
+		pass[f] = 2/float64(d.blockN)*inc >= gate
+		groups[f/4] = groups[f/4] || pass[f]
+	}
+	if !groups[0] || !groups[1] {
+		return dtmfHit{}
+	}
+	row, col := -1, -1
+	var magR, ampR, magC, ampC, offR, offC float64
+	for f := range goertzelMaxFreqs {
+		if !pass[f] {
 			continue
 		}
-		mag, amp, off, ok := d.measure(&c[f], f)
+		var c [W]complex128
+		for m := range W {
+			c[m] = blk[m][f]
+		}
+		mag, amp, off, ok := d.measure(&c, f)
 		if !ok {
 			continue
 		}

@@ -258,6 +258,17 @@ func (v *vadDecider) push(fr []vadFrame) {
 	}
 }
 
+// back returns the ring index l frames before ring index i (0 ≤ l ≤ R):
+// (t−l) mod R without a division, which would cost more than the rest of
+// the loops that ask for it.
+func (v *vadDecider) back(i, l int) int {
+	i -= l
+	if i < 0 {
+		i += v.R
+	}
+	return i
+}
+
 // learn updates the leak statistics with the newest frame (slot).
 func (v *vadDecider) learn(slot int) {
 	nch := v.nch
@@ -272,13 +283,14 @@ func (v *vadDecider) learn(slot int) {
 	if p[dom] < v.floor[dom]*v.dom {
 		dom = -1
 	}
-	v.domring[int(t%int64(v.R))] = int8(dom)
+	tr := int(t % int64(v.R)) // t's ring index; t−l's is back(tr, l)
+	v.domring[tr] = int8(dom)
 	w := float64(v.hw)
 	nl := v.maxDelay + 1
 	// Delay statistics: this frame of every channel i against the frames
 	// lag earlier where another channel j dominated.
 	for l := 0; l < nl && int64(l) <= t; l++ {
-		ls := int((t - int64(l)) % int64(v.R))
+		ls := v.back(tr, l)
 		j := int(v.domring[ls])
 		if j < 0 {
 			continue
@@ -309,7 +321,7 @@ func (v *vadDecider) learn(slot int) {
 			if i == j || int64(d) > t {
 				continue
 			}
-			ls := int((t - int64(d)) % int64(v.R))
+			ls := v.back(tr, d)
 			if int(v.domring[ls]) != j {
 				continue
 			}
@@ -405,7 +417,8 @@ func (v *vadDecider) updateCoupling() {
 func (v *vadDecider) decide() {
 	nch := v.nch
 	t := v.decided
-	slot := int(t%int64(v.R)) * nch
+	tr := int(t % int64(v.R))
+	slot := tr * nch
 	// Leak envelope per pair: j's power over the lag window at the pair's
 	// delay (a frame early too, as a delay rarely falls on a frame edge),
 	// with a decaying tail.
@@ -419,7 +432,7 @@ func (v *vadDecider) decide() {
 			e := v.penv[k] * v.decay
 			lo := max(d-1, 0)
 			for l := lo; l <= d+int64(v.lag) && l <= t; l++ {
-				s := int((t-l)%int64(v.R)) * nch
+				s := v.back(tr, int(l)) * nch
 				if x := v.ring[s+j]; x > e {
 					e = x
 				}
