@@ -54,6 +54,21 @@ type vadFeatures struct {
 	mask        int64
 	pos         int64 // samples written to ring (next index = pos & mask)
 	win, lo, hi int   // window and lag range, in decimated samples
+
+	// per is periodicityAtPos's scratch, kept to spare zeroing 5 KB per
+	// call (only the decider calls it, one frame at a time).
+	per *perScratch
+}
+
+// perScratch is the working memory of one periodicity computation.
+type perScratch struct {
+	// buf holds the hi+win samples from buf[perPad]; the zeros before
+	// them are what the SIMD kernel reads for the lags past hi that fill
+	// its last vector (their sums are discarded).
+	buf     [perPad + vadPerMaxLag]float64
+	r       [vadPerMaxLag + 4]float64
+	raw     [16 * ((vadPerMaxLag + 15) / 16)]float64
+	cs, ebs [vadPerMaxLag + 4]float64
 }
 
 // newVADFeatures returns the feature extractor of one channel. keepFrames
@@ -92,6 +107,7 @@ func newVADFeatures(sampleRate int, highPassHz float64, keepFrames int) *vadFeat
 		size *= 2
 	}
 	f.ring = make([]float32, size)
+	f.per = new(perScratch)
 	f.mask = size - 1
 	f.need = f.frameLen(0)
 	return f
@@ -210,9 +226,9 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 	}
 	// Copy the hi+win samples before end into a contiguous scratch:
 	// x[hi:] is the analysis window, x[hi-L:hi-L+win] the window L back.
-	var buf [vadPerMaxLag]float64
+	sc := f.per
 	n := f.hi + f.win
-	x := buf[:n]
+	x := sc.buf[perPad : perPad+n]
 	m := f.mask
 	for k := range x {
 		x[k] = float64(f.ring[(end-int64(n)+int64(k))&m])
@@ -225,16 +241,47 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 	if ea < 1e-18 {
 		return 0
 	}
+	// r[L] for every lag, then the best peak refined by a parabola
+	// through its neighbours (the pitch period is rarely a whole number
+	// of decimated samples).
+	r := &sc.r
+	if periodicitySIMD {
+		f.corrSIMD(sc, ea)
+	} else {
+		f.corr(x, ea, r)
+	}
+	best := 0.0
+	for L := f.lo; L <= f.hi; L++ {
+		v := r[L]
+		if L > f.lo && L < f.hi && v > r[L-1] && v >= r[L+1] {
+			if d := r[L-1] - 2*v + r[L+1]; d < 0 {
+				v -= (r[L-1] - r[L+1]) * (r[L-1] - r[L+1]) / (8 * d)
+			}
+		}
+		if v > best {
+			best = v
+		}
+	}
+	best = min(best, 1)
+	return float32(best)
+}
+
+// perPad is the room before periodicityAtPos's scratch for the SIMD
+// kernel's reads past the longest lag: up to 15 lags beyond the last.
+const perPad = 20
+
+// corr writes to r[lo…hi] the normalized autocorrelation of the window
+// x[hi:] (energy ea) at each lag.
+func (f *vadFeatures) corr(x []float64, ea float64, r *[vadPerMaxLag + 4]float64) {
+	a := x[f.hi:]
 	// Energy of the lagged window for lag lo, then slide.
 	var eb float64
 	for _, v := range x[f.hi-f.lo : f.hi-f.lo+f.win] {
 		eb += v * v
 	}
-	// r[L] for every lag, then the best peak refined by a parabola
-	// through its neighbours (the pitch period is rarely a whole number
-	// of decimated samples). The correlations come first, four lags per
-	// pass over a: independent sums keep the pipeline busy, and each is
-	// still summed in order.
+	// The correlations come first, four lags per pass over a:
+	// independent sums keep the pipeline busy, and each is still summed
+	// in order.
 	var cs [vadPerMaxLag + 1]float64
 	win := f.win
 	L := f.lo
@@ -260,29 +307,46 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 		}
 		cs[L] = c
 	}
-	var r [vadPerMaxLag + 1]float64
 	for L := f.lo; L <= f.hi; L++ {
 		if L > f.lo {
 			// Window moves one sample earlier: add the new first, drop the old last.
 			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
 			eb += nv*nv - ov*ov
 		}
+		r[L] = 0
 		if eb > 1e-18 {
 			r[L] = cs[L] / math.Sqrt(ea*eb)
 		}
 	}
-	best := 0.0
-	for L := f.lo; L <= f.hi; L++ {
-		v := r[L]
-		if L > f.lo && L < f.hi && v > r[L-1] && v >= r[L+1] {
-			if d := r[L-1] - 2*v + r[L+1]; d < 0 {
-				v -= (r[L-1] - r[L+1]) * (r[L-1] - r[L+1]) / (8 * d)
-			}
-		}
-		if v > best {
-			best = v
-		}
+}
+
+// corrSIMD is corr into sc.r with the products and the normalization in
+// the kernels of periodicity_amd64.s: the same operations in the same
+// order, so the same bits.
+func (f *vadFeatures) corrSIMD(sc *perScratch, ea float64) {
+	x := sc.buf[perPad : perPad+f.hi+f.win]
+	nl := f.hi - f.lo + 1
+	groups := (nl + 3) / 4
+	passes := (groups + 3) / 4
+	// raw[4g+j] is lag lo+4g+3−j.
+	raw, cs, ebs := &sc.raw, &sc.cs, &sc.ebs
+	corrLagsAVX2(&raw[0], &x[f.hi], &sc.buf[perPad+f.hi-f.lo-3], f.win, passes)
+	// cs and eb per lag from index 0 = lag lo, padded with zeros to whole
+	// vectors (the padding's ratios land past hi, where nobody reads).
+	clear(cs[nl&^3:])
+	clear(ebs[nl&^3:])
+	var eb float64
+	for _, v := range x[f.hi-f.lo : f.hi-f.lo+f.win] {
+		eb += v * v
 	}
-	best = min(best, 1)
-	return float32(best)
+	for i := range nl {
+		L := f.lo + i
+		if i > 0 {
+			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
+			eb += nv*nv - ov*ov
+		}
+		cs[i] = raw[i&^3+3-i&3]
+		ebs[i] = eb
+	}
+	corrRatioAVX2(&sc.r[f.lo], &cs[0], &ebs[0], ea, (nl+3)&^3)
 }

@@ -151,3 +151,36 @@ func BenchmarkPeriodicity(b *testing.B) {
 	_ = s
 	b.ReportMetric(float64(vadCPU()-c0)/float64(b.N), "cpu-ns/frame")
 }
+
+// TestPeriodicitySIMDBitExact: the SIMD correlation gives the scalar
+// code's periodicity, bit for bit, at every supported rate.
+func TestPeriodicitySIMDBitExact(t *testing.T) {
+	if !periodicitySIMD {
+		t.Skip("no SIMD periodicity kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, sr := range []int{8000, 11025, 16000, 22050, 32000, 44100, 48000, 96000} {
+		f := newVADFeatures(sr, 300, 400)
+		x := make([]float32, sr/10)
+		for block := range 20 {
+			f0 := 60 + 40*rng.Float64()
+			for i := range x {
+				tt := float64(block*len(x)+i) / float64(sr)
+				x[i] = float32(0.3*math.Sin(2*math.Pi*f0*tt)*math.Sin(2*math.Pi*3*tt) + 0.05*rng.NormFloat64())
+				if block%5 == 4 {
+					x[i] = 0
+				}
+			}
+			frames := f.process(x, nil)
+			for _, fr := range frames {
+				periodicitySIMD = false
+				want := f.periodicityAt(fr.dpos)
+				periodicitySIMD = true
+				got := f.periodicityAt(fr.dpos)
+				if math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("%d Hz, block %d: SIMD %v, scalar %v", sr, block, got, want)
+				}
+			}
+		}
+	}
+}
