@@ -2,10 +2,14 @@
 
 package dsp
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:noescape
-func decode16AVX2(dst *float32, src *byte, n int)
+func decode16AVX2(dst *float32, src *byte, n int, stream bool)
 
 func init() {
 	if cpu.X86.HasAVX2 {
@@ -13,12 +17,13 @@ func init() {
 	}
 }
 
-func decode16SIMD(dst []float32, src []byte) int {
+func decode16SIMD(dst []float32, src []byte, stream bool) int {
 	n := len(dst) &^ 15
 	if n == 0 {
 		return 0
 	}
 	_ = src[2*n-1]
-	decode16AVX2(&dst[0], &src[0], n)
+	stream = stream && uintptr(unsafe.Pointer(&dst[0]))%32 == 0
+	decode16AVX2(&dst[0], &src[0], n, stream)
 	return n
 }

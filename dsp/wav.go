@@ -364,7 +364,7 @@ func (r *Reader) ReadFrames(dst []float32) (int, error) {
 		nb := k * r.blockAlign
 		got, err := r.wavFull(r.buf[:nb])
 		whole := got / r.blockAlign
-		r.wavDecode(dst[n*ch:(n+whole)*ch], r.buf[:whole*r.blockAlign])
+		r.wavDecode(dst[n*ch:(n+whole)*ch], r.buf[:whole*r.blockAlign], len(dst) >= wavStreamSamples)
 		n += whole
 		if r.remaining >= 0 {
 			r.remaining -= int64(got)
@@ -409,7 +409,7 @@ func (r *Reader) PCMBuffer(buf *audio.Float32Buffer) (int, error) {
 }
 
 // wavDecode converts whole frames from src into dst (len(dst) samples).
-func (r *Reader) wavDecode(dst []float32, src []byte) {
+func (r *Reader) wavDecode(dst []float32, src []byte, stream bool) {
 	switch r.format.Encoding {
 	case EncodingPCM:
 		switch r.format.BitsPerSample {
@@ -421,7 +421,7 @@ func (r *Reader) wavDecode(dst []float32, src []byte) {
 		case 16:
 			// The hot path of a 16-bit recording: SIMD where there is
 			// a kernel, then two bytes per step with one bounds check.
-			for i := decode16(dst, src); i < len(dst); i++ {
+			for i := decode16(dst, src, stream); i < len(dst); i++ {
 				b := src[2*i : 2*i+2 : 2*i+2]
 				dst[i] = float32(int16(uint16(b[0])|uint16(b[1])<<8)) * (1.0 / 32768)
 			}
@@ -465,8 +465,16 @@ func (r *Reader) wavDecode(dst []float32, src []byte) {
 }
 
 // decode16 converts a prefix of the 16-bit samples src into dst with a
-// SIMD kernel, where there is one, and returns how many it did.
-var decode16 = func(dst []float32, src []byte) int { return 0 }
+// SIMD kernel, where there is one, and returns how many it did; stream
+// asks for stores that bypass the cache.
+var decode16 = func(dst []float32, src []byte, stream bool) int { return 0 }
+
+// wavStreamSamples: a ReadFrames into at least this many samples (256 KB
+// of float32, a block Analyze hands to other goroutines) stores the
+// decoded samples past the cache. Written again after another core has
+// read it, a cached block would first have to be fetched back from that
+// core, line by line (0.3 s of a 1 h 4-channel call's 2 s).
+const wavStreamSamples = 64 << 10
 
 // wavBelowOne is the largest float32 below 1.
 const wavBelowOne = float32(1 - 1.0/(1<<24))

@@ -946,16 +946,18 @@ func TestDecode16AllValues(t *testing.T) {
 		binary.LittleEndian.PutUint16(src[2*i:], uint16(i))
 	}
 	r := &Reader{format: Format{Channels: 1, Encoding: EncodingPCM, BitsPerSample: 16}}
-	dst := make([]float32, n)
-	r.wavDecode(dst, src)
-	for i, got := range dst {
-		if want := float32(int16(uint16(i))) / 32768; got != want {
-			t.Fatalf("sample %d (0x%04x): %v, want %v", i, uint16(i), got, want)
+	for _, stream := range []bool{false, true} {
+		dst := make([]float32, n) // large: page-aligned, so streaming stores apply
+		r.wavDecode(dst, src, stream)
+		for i, got := range dst {
+			if want := float32(int16(uint16(i))) / 32768; got != want {
+				t.Fatalf("stream=%v: sample %d (0x%04x): %v, want %v", stream, i, uint16(i), got, want)
+			}
 		}
-	}
-	if lanesNative {
-		if k := decode16(dst, src); k != n&^15 {
-			t.Errorf("SIMD kernel decoded %d samples, want %d", k, n&^15)
+		if lanesNative {
+			if k := decode16(dst[1:], src[2:], stream); k != (n-1)&^15 { // unaligned
+				t.Errorf("stream=%v: SIMD kernel decoded %d samples, want %d", stream, k, (n-1)&^15)
+			}
 		}
 	}
 }
