@@ -138,9 +138,12 @@ type vadDecider struct {
 
 	// Leak delay per pair: the lag (frames) maximizing the correlation of
 	// dB(i, t) with dB(j, t−lag) over frames where j dominated at t−lag.
-	// Weighted sums per pair and lag: [((i*nch+j)*(maxDelay+1)+lag)*6 + k],
-	// k = n, Σx, Σy, Σxx, Σyy, Σxy.
+	// Weighted sums per pair and lag: [((i*nch+j)*(maxDelay+1)+lag)*3 + k],
+	// k = Σy, Σyy, Σxy; those of x alone (n, Σx, Σxx) are the same for
+	// every i, so they are kept once per j and lag in xstat
+	// [(j*(maxDelay+1)+lag)*3 + k].
 	dstat []float64
+	xstat []float64
 	delay []int     // per pair
 	penv  []float32 // decaying leak envelope per pair
 
@@ -166,7 +169,8 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.pring = make([]float32, v.R*nch)
 	v.dbring = make([]float32, v.R*nch)
 	v.domring = make([]int8, v.R)
-	v.dstat = make([]float64, nch*nch*(v.maxDelay+1)*6)
+	v.dstat = make([]float64, nch*nch*(v.maxDelay+1)*3)
+	v.xstat = make([]float64, nch*(v.maxDelay+1)*3)
 	v.delay = make([]int, nch*nch)
 	v.penv = make([]float32, nch*nch)
 	v.dring = make([]int64, v.R*nch)
@@ -299,18 +303,19 @@ func (v *vadDecider) learn(slot int) {
 		// w·x·x is (w·x)·x: the products shared by every i, hoisted.
 		wx := w * x
 		wxx := wx * x
+		xs := (*[3]float64)(v.xstat[(j*nl+l)*3:])
+		xs[0] += w
+		xs[1] += wx
+		xs[2] += wxx
 		for i := range nch {
 			if i == j {
 				continue
 			}
 			y := float64(v.dbring[slot+i])
-			st := (*[6]float64)(v.dstat[((i*nch+j)*nl+l)*6:])
-			st[0] += w
-			st[1] += wx
-			st[2] += w * y
-			st[3] += wxx
-			st[4] += w * y * y
-			st[5] += wx * y
+			st := (*[3]float64)(v.dstat[((i*nch+j)*nl+l)*3:])
+			st[0] += w * y
+			st[1] += w * y * y
+			st[2] += wx * y
 		}
 	}
 	// Coupling histograms at each pair's delay.
@@ -343,6 +348,9 @@ func (v *vadDecider) learn(slot int) {
 		for i := range v.dstat {
 			v.dstat[i] /= float64(v.hw)
 		}
+		for i := range v.xstat {
+			v.xstat[i] /= float64(v.hw)
+		}
 		v.hw = 1
 	}
 	v.sinceC++
@@ -364,18 +372,19 @@ func (v *vadDecider) updateDelays() {
 		}
 		best, bestR := 0, math.Inf(-1)
 		for l := range nl {
-			st := v.dstat[(k*nl+l)*6:]
-			n := st[0]
+			xs := v.xstat[(k%nch*nl+l)*3:] // n, Σx, Σxx of j = k%nch
+			st := v.dstat[(k*nl+l)*3:]     // Σy, Σyy, Σxy
+			n := xs[0]
 			if n/float64(v.hw) < minFrames {
 				best = v.delay[k] // not enough seen yet: keep
 				break
 			}
-			vx := st[3] - st[1]*st[1]/n
-			vy := st[4] - st[2]*st[2]/n
+			vx := xs[2] - xs[1]*xs[1]/n
+			vy := st[1] - st[0]*st[0]/n
 			if vx <= 0 || vy <= 0 {
 				continue
 			}
-			r := (st[5] - st[1]*st[2]/n) / math.Sqrt(vx*vy)
+			r := (st[2] - xs[1]*st[0]/n) / math.Sqrt(vx*vy)
 			if r > bestR {
 				best, bestR = l, r
 			}
