@@ -18,8 +18,12 @@ const (
 	// bytes.
 	wavMaxFmtSize = 1024
 	// wavScratchFrames is the size of the Reader's one scratch buffer, in
-	// frames: at most 4096 × 8 channels × 8 bytes = 256 KiB.
+	// frames: at most 4096 × 8 channels × 8 bytes = 256 KiB. Narrower
+	// frames get more of them, up to wavScratchBytes: a read that large
+	// goes past a bufio.Reader's buffer (64 KiB in pipeline) straight
+	// into the scratch, one copy of the whole file fewer.
 	wavScratchFrames = 4096
+	wavScratchBytes  = 128 << 10
 )
 
 // WAVE format tags.
@@ -134,7 +138,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if err := wr.readHeaders(); err != nil {
 		return nil, err
 	}
-	wr.buf = make([]byte, wavScratchFrames*wr.blockAlign)
+	wr.buf = make([]byte, max(wavScratchFrames, wavScratchBytes/wr.blockAlign)*wr.blockAlign)
 	wr.audioFmt = audio.Format{NumChannels: wr.format.Channels, SampleRate: wr.format.SampleRate}
 	return wr, nil
 }
@@ -353,7 +357,7 @@ func (r *Reader) ReadFrames(dst []float32) (int, error) {
 	want := len(dst) / ch
 	n := 0
 	for n < want {
-		k := min(want-n, wavScratchFrames)
+		k := min(want-n, len(r.buf)/r.blockAlign)
 		if r.remaining >= 0 {
 			k = int(min(int64(k), r.remaining/int64(r.blockAlign)))
 			if k == 0 {
