@@ -363,3 +363,42 @@ func bitsOf(rs [][]float32) [][]uint32 {
 	}
 	return out
 }
+
+// BenchmarkLanes runs each kernel over one second of a 4-channel 16 kHz
+// block (the AVX2 kernels where native): ns per frame of four channels,
+// and no allocation.
+func BenchmarkLanes(b *testing.B) {
+	const sr, nch = 16000, 4
+	x := laneTestSignal(sr, nch, 1, 9)
+	x = append(x, make([]float32, laneSlack)...)
+	var a analyzer
+	a.nch = nch
+	a.ch = make([]anChannel, nch)
+	for c := range a.ch {
+		a.ch[c].feat = newVADFeatures(sr, 300, 400)
+		a.ch[c].level = NewLevelMeter(sr)
+		d, err := NewDTMFDetector(sr, DefaultDTMFOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.ch[c].dtmf = d
+		a.ch[c].frames = [2][]vadFrame{make([]vadFrame, 0, 128)}
+	}
+	g := newLaneGroup(&a, 0)
+	for _, k := range []struct {
+		name string
+		run  func()
+	}{
+		{"features", func() { g.features(&a, x, sr, 0) }},
+		{"levels", func() { g.levels(&a, x, sr) }},
+		{"dtmf", func() { g.dtmf(&a, x, sr) }},
+	} {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				k.run()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/sr, "ns/frame")
+		})
+	}
+}
