@@ -8,9 +8,16 @@ import "golang.org/x/sys/cpu"
 // AVX2 (x86-64-v3: Intel since Haswell, AMD since Excavator).
 var lanesNative = cpu.X86.HasAVX2
 
+// lanesAVX512: the Goertzel kernel has an AVX-512VL version (32 vector
+// registers hold all its state).
+var lanesAVX512 = lanesNative && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+
 func init() {
 	if lanesNative {
 		featLanes, levelLanes, goertzelLanes = featLanesSIMD, levelLanesSIMD, goertzelLanesSIMD
+	}
+	if lanesAVX512 {
+		goertzelLanes = goertzelLanesSIMD512
 	}
 }
 
@@ -22,6 +29,9 @@ func levelLanesAVX2(st *laneLevel, x *float32, stride, n int) int
 
 //go:noescape
 func goertzelLanesAVX2(st *laneGz, x *float32, stride, n int)
+
+//go:noescape
+func goertzelLanesAVX512(st *laneGz, x *float32, stride, n int)
 
 // The kernels read four lanes of every frame: x must hold them.
 func laneBounds(x []float32, off, stride, n int) *float32 {
@@ -39,4 +49,8 @@ func levelLanesSIMD(st *laneLevel, x []float32, off, stride, n, _ int) int {
 
 func goertzelLanesSIMD(st *laneGz, x []float32, off, stride, n, _ int) {
 	goertzelLanesAVX2(st, laneBounds(x, off, stride, n), 4*stride, n)
+}
+
+func goertzelLanesSIMD512(st *laneGz, x []float32, off, stride, n, _ int) {
+	goertzelLanesAVX512(st, laneBounds(x, off, stride, n), 4*stride, n)
 }
