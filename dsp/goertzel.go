@@ -79,9 +79,7 @@ func (g *goertzelBank) feedN(x []float32) {
 // filters and advances the phase reference by one block.
 func (g *goertzelBank) finishBlock(out *[goertzelMaxFreqs]complex128) {
 	for i := 0; i < g.n; i++ {
-		// Goertzel: s[L−1] − e^(−jω)·s[L−2] = Σ x[n]·e^(jω(L−1−n)).
-		y := complex(g.s1[i], 0) - g.finish[i]*complex(g.s2[i], 0)
-		out[i] = y * g.phase[i]
+		out[i] = goertzelOut(g.s1[i], g.s2[i], g.finish[i], g.phase[i])
 		g.phase[i] *= g.step[i]
 		g.s1[i], g.s2[i] = 0, 0
 	}
@@ -118,8 +116,18 @@ func (g *goertzelBank) nextPhase(ph *[goertzelMaxFreqs]complex128) {
 func (g *goertzelBank) block(x []float32, ph *[goertzelMaxFreqs]complex128, out *[goertzelMaxFreqs]complex128) {
 	g.feed(x)
 	for i := 0; i < g.n; i++ {
-		y := complex(g.s1[i], 0) - g.finish[i]*complex(g.s2[i], 0)
-		out[i] = y * ph[i]
+		out[i] = goertzelOut(g.s1[i], g.s2[i], g.finish[i], ph[i])
 		g.s1[i], g.s2[i] = 0, 0
 	}
+}
+
+// goertzelOut completes a filter whose last two states are s1 and s2,
+// Goertzel's s[L−1] − e^(−jω)·s[L−2] = Σ x[n]·e^(jω(L−1−n)), and turns it
+// to the absolute phase reference ph. In real arithmetic: the complex
+// product with the real s2 would spend four multiplies on zeros.
+func goertzelOut(s1, s2 float64, finish, ph complex128) complex128 {
+	yr := s1 - real(finish)*s2
+	yi := -(imag(finish) * s2)
+	pr, pi := real(ph), imag(ph)
+	return complex(yr*pr-yi*pi, yr*pi+yi*pr)
 }

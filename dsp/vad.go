@@ -218,7 +218,7 @@ func (v *vadDecider) push(fr []vadFrame) {
 	slot := int(v.pushed%int64(v.R)) * nch
 	for c := range nch {
 		x := fr[c].p
-		if x < vadPowFloor {
+		if !(x >= vadPowFloor) { // NaN too: a frame of NaN is silence
 			x = vadPowFloor
 		}
 		v.ring[slot+c] = x
@@ -442,9 +442,7 @@ func (v *vadDecider) decide() {
 			lo := max(d-1, 0)
 			for l := lo; l <= d+int64(v.lag) && l <= t; l++ {
 				s := v.back(tr, int(l)) * nch
-				if x := v.ring[s+j]; x > e {
-					e = x
-				}
+				e = max(e, v.ring[s+j]) // no NaN in ring: branch-free
 			}
 			v.penv[k] = e
 		}
