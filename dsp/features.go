@@ -229,9 +229,14 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 	sc := f.per
 	n := f.hi + f.win
 	x := sc.buf[perPad : perPad+n]
-	m := f.mask
-	for k := range x {
-		x[k] = float64(f.ring[(end-int64(n)+int64(k))&m])
+	// The ring wraps at most once within the n samples.
+	start := int((end - int64(n)) & f.mask)
+	first := min(n, len(f.ring)-start)
+	for k, v := range f.ring[start : start+first] {
+		x[k] = float64(v)
+	}
+	for k, v := range f.ring[:n-first] {
+		x[first+k] = float64(v)
 	}
 	a := x[f.hi:]
 	var ea float64

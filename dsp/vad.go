@@ -138,10 +138,11 @@ type vadDecider struct {
 
 	// Leak delay per pair: the lag (frames) maximizing the correlation of
 	// dB(i, t) with dB(j, t−lag) over frames where j dominated at t−lag.
-	// Weighted sums per pair and lag: [((i*nch+j)*(maxDelay+1)+lag)*3 + k],
-	// k = Σy, Σyy, Σxy; those of x alone (n, Σx, Σxx) are the same for
-	// every i, so they are kept once per j and lag in xstat
-	// [(j*(maxDelay+1)+lag)*3 + k].
+	// Weighted sums per pair and lag: [((j*(maxDelay+1)+lag)*nch+i)*3 + k],
+	// k = Σy, Σyy, Σxy (the listening channels i of one j and lag side by
+	// side, as each frame updates them together); those of x alone (n, Σx,
+	// Σxx) are the same for every i, so they are kept once per j and lag
+	// in xstat [(j*(maxDelay+1)+lag)*3 + k].
 	dstat []float64
 	xstat []float64
 	delay []int     // per pair
@@ -307,12 +308,13 @@ func (v *vadDecider) learn(slot int) {
 		xs[0] += w
 		xs[1] += wx
 		xs[2] += wxx
-		for i := range nch {
+		sts := v.dstat[(j*nl+l)*nch*3:][:nch*3]
+		for i, y32 := range v.dbring[slot : slot+nch] {
 			if i == j {
 				continue
 			}
-			y := float64(v.dbring[slot+i])
-			st := (*[3]float64)(v.dstat[((i*nch+j)*nl+l)*3:])
+			y := float64(y32)
+			st := (*[3]float64)(sts[i*3:])
 			st[0] += w * y
 			st[1] += w * y * y
 			st[2] += wx * y
@@ -372,8 +374,9 @@ func (v *vadDecider) updateDelays() {
 		}
 		best, bestR := 0, math.Inf(-1)
 		for l := range nl {
-			xs := v.xstat[(k%nch*nl+l)*3:] // n, Σx, Σxx of j = k%nch
-			st := v.dstat[(k*nl+l)*3:]     // Σy, Σyy, Σxy
+			i, j := k/nch, k%nch
+			xs := v.xstat[(j*nl+l)*3:]        // n, Σx, Σxx
+			st := v.dstat[((j*nl+l)*nch+i)*3:] // Σy, Σyy, Σxy
 			n := xs[0]
 			if n/float64(v.hw) < minFrames {
 				best = v.delay[k] // not enough seen yet: keep
