@@ -375,7 +375,7 @@ func (v *vadDecider) updateDelays() {
 		best, bestR := 0, math.Inf(-1)
 		for l := range nl {
 			i, j := k/nch, k%nch
-			xs := v.xstat[(j*nl+l)*3:]        // n, Σx, Σxx
+			xs := v.xstat[(j*nl+l)*3:]         // n, Σx, Σxx
 			st := v.dstat[((j*nl+l)*nch+i)*3:] // Σy, Σyy, Σxy
 			n := xs[0]
 			if n/float64(v.hw) < minFrames {

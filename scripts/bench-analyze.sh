@@ -8,7 +8,8 @@
 #   BENCH_DIR=/path                     where the generated calls go (default: a temp dir)
 #
 # CPU = user + system time reported by GNU time; RSS = maximum resident set size.
-# Each program runs twice on a warm page cache; the faster run counts.
+# Each program runs BENCH_RUNS times (default 3) on a warm page cache; the
+# run with the least CPU counts (this VM's timings vary by ±10 % run to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v ffmpeg >/dev/null || { echo "bench: ffmpeg missing; run scripts/setup.sh bench" >&2; exit 1; }
@@ -21,7 +22,7 @@ measure() { # label, command...: prints "wall cpu rss_kib" of the best of two ru
 	local best="" out tf
 	shift # the label only names the call
 	tf=$(mktemp)
-	for _ in 1 2; do
+	for _ in $(seq "${BENCH_RUNS:-3}"); do
 		# GNU time reports to its own file: the program's output is discarded.
 		/usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>&1
 		out=$(tail -1 "$tf")
@@ -48,8 +49,8 @@ printf '\n%-48s %9s %9s %10s\n' "1 h, 4 channels, 16 kHz (460 MB)" "wall s" "CPU
 printf '%-48s %9s %9s %10.1f\n' "ffmpeg silencedetect n=-45dB d=0.5 mono=1" "$fw" "$fc" "$(awk -v m="$fm" 'BEGIN{print m/1024}')"
 printf '%-48s %9s %9s %10.1f\n' "callscope analyze, all stages + Parquet" "$aw" "$ac" "$(awk -v m="$am" 'BEGIN{print m/1024}')"
 printf '%-48s %9s %9s %10.1f\n' "callscope analyze, GOMAXPROCS=1" "$sw" "$sc" "$(awk -v m="$sm" 'BEGIN{print m/1024}')"
-awk -v fc="$fc" -v ac="$ac" -v fw="$fw" -v aw="$aw" 'BEGIN{
-	printf "ratios: CPU ffmpeg/analyze = %.2fx, wall ffmpeg/analyze = %.2fx (>1 means callscope is faster)\n", fc/ac, fw/aw;
+awk -v fc="$fc" -v ac="$ac" -v sc="$sc" -v fw="$fw" -v aw="$aw" 'BEGIN{
+	printf "ratios (>1 means callscope is faster): CPU ffmpeg/analyze = %.2fx (one core: %.2fx), wall ffmpeg/analyze = %.2fx\n", fc/ac, fc/sc, fw/aw;
 	printf "analyze speed: %.0fx real time (wall), %.0fx per CPU second\n", 3600/aw, 3600/ac }'
 
 if [ "${BENCH_8H:-1}" = 1 ]; then
