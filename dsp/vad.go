@@ -145,6 +145,7 @@ type vadDecider struct {
 	// in xstat [(j*(maxDelay+1)+lag)*3 + k].
 	dstat []float64
 	xstat []float64
+	vx    []float64 // updateDelays' scratch
 	delay []int     // per pair
 	penv  []float32 // decaying leak envelope per pair
 
@@ -368,31 +369,48 @@ func (v *vadDecider) learn(slot int) {
 func (v *vadDecider) updateDelays() {
 	const minFrames = 50
 	nch, nl := v.nch, v.maxDelay+1
-	for k := range v.delay {
-		if k/nch == k%nch {
-			continue
-		}
-		best, bestR := 0, math.Inf(-1)
+	if len(v.vx) < nl {
+		v.vx = make([]float64, nl)
+	}
+	for j := range nch {
+		// What depends on the source j alone, once for every listener:
+		// the lags seen often enough (the first that is not ends the
+		// search) and the source's variance at each.
+		seen := nl
 		for l := range nl {
-			i, j := k/nch, k%nch
-			xs := v.xstat[(j*nl+l)*3:]         // n, Σx, Σxx
-			st := v.dstat[((j*nl+l)*nch+i)*3:] // Σy, Σyy, Σxy
+			xs := v.xstat[(j*nl+l)*3:] // n, Σx, Σxx
 			n := xs[0]
 			if n/float64(v.hw) < minFrames {
-				best = v.delay[k] // not enough seen yet: keep
+				seen = l
 				break
 			}
-			vx := xs[2] - xs[1]*xs[1]/n
-			vy := st[1] - st[0]*st[0]/n
-			if vx <= 0 || vy <= 0 {
+			v.vx[l] = xs[2] - xs[1]*xs[1]/n
+		}
+		for i := range nch {
+			if i == j {
 				continue
 			}
-			r := (st[2] - xs[1]*st[0]/n) / math.Sqrt(vx*vy)
-			if r > bestR {
-				best, bestR = l, r
+			k := i*nch + j
+			if seen < nl {
+				continue // not enough seen yet at some lag: keep
 			}
+			best, bestR := 0, math.Inf(-1)
+			for l := range nl {
+				xs := v.xstat[(j*nl+l)*3:]         // n, Σx, Σxx
+				st := v.dstat[((j*nl+l)*nch+i)*3:] // Σy, Σyy, Σxy
+				n := xs[0]
+				vx := v.vx[l]
+				vy := st[1] - st[0]*st[0]/n
+				if vx <= 0 || vy <= 0 {
+					continue
+				}
+				r := (st[2] - xs[1]*st[0]/n) / math.Sqrt(vx*vy)
+				if r > bestR {
+					best, bestR = l, r
+				}
+			}
+			v.delay[k] = best
 		}
-		v.delay[k] = best
 	}
 }
 
