@@ -67,7 +67,7 @@ type perScratch struct {
 	// its last vector (their sums are discarded).
 	buf     [perPad + vadPerMaxLag]float64
 	r       [vadPerMaxLag + 4]float64
-	raw     [16 * ((vadPerMaxLag + 15) / 16)]float64
+	raw     [32 * ((vadPerMaxLag + 31) / 32)]float64
 	cs, ebs [vadPerMaxLag + 4]float64
 }
 
@@ -239,9 +239,13 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 		x[first+k] = float64(v)
 	}
 	a := x[f.hi:]
-	var ea float64
-	for _, v := range a {
+	// ea, and eb (lag lo's window) for corr: two independent sums in one
+	// loop run in the time of one.
+	var ea, eb float64
+	for k, v := range a {
 		ea += v * v
+		w := x[f.hi-f.lo+k]
+		eb += w * w
 	}
 	if ea < 1e-18 {
 		return 0
@@ -251,9 +255,9 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 	// of decimated samples).
 	r := &sc.r
 	if periodicitySIMD {
-		f.corrSIMD(sc, ea)
+		f.corrSIMD(sc, ea, eb)
 	} else {
-		f.corr(x, ea, r)
+		f.corr(x, ea, eb, r)
 	}
 	best := 0.0
 	for L := f.lo; L <= f.hi; L++ {
@@ -272,18 +276,14 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 }
 
 // perPad is the room before periodicityAtPos's scratch for the SIMD
-// kernel's reads past the longest lag: up to 15 lags beyond the last.
-const perPad = 20
+// kernel's reads past the longest lag: up to 31 lags beyond the last.
+const perPad = 32
 
 // corr writes to r[lo…hi] the normalized autocorrelation of the window
 // x[hi:] (energy ea) at each lag.
-func (f *vadFeatures) corr(x []float64, ea float64, r *[vadPerMaxLag + 4]float64) {
+func (f *vadFeatures) corr(x []float64, ea, eb float64, r *[vadPerMaxLag + 4]float64) {
 	a := x[f.hi:]
-	// Energy of the lagged window for lag lo, then slide.
-	var eb float64
-	for _, v := range x[f.hi-f.lo : f.hi-f.lo+f.win] {
-		eb += v * v
-	}
+	// eb is the energy of the lagged window for lag lo; it slides below.
 	// The correlations come first, four lags per pass over a:
 	// independent sums keep the pipeline busy, and each is still summed
 	// in order.
@@ -328,22 +328,18 @@ func (f *vadFeatures) corr(x []float64, ea float64, r *[vadPerMaxLag + 4]float64
 // corrSIMD is corr into sc.r with the products and the normalization in
 // the kernels of periodicity_amd64.s: the same operations in the same
 // order, so the same bits.
-func (f *vadFeatures) corrSIMD(sc *perScratch, ea float64) {
+func (f *vadFeatures) corrSIMD(sc *perScratch, ea, eb float64) {
 	x := sc.buf[perPad : perPad+f.hi+f.win]
 	nl := f.hi - f.lo + 1
 	groups := (nl + 3) / 4
-	passes := (groups + 3) / 4
+	passes := (groups + 7) / 8
 	// raw[4g+j] is lag lo+4g+3−j.
 	raw, cs, ebs := &sc.raw, &sc.cs, &sc.ebs
 	corrLagsAVX2(&raw[0], &x[f.hi], &sc.buf[perPad+f.hi-f.lo-3], f.win, passes)
 	// cs and eb per lag from index 0 = lag lo, padded with zeros to whole
 	// vectors (the padding's ratios land past hi, where nobody reads).
-	clear(cs[nl&^3:])
-	clear(ebs[nl&^3:])
-	var eb float64
-	for _, v := range x[f.hi-f.lo : f.hi-f.lo+f.win] {
-		eb += v * v
-	}
+	clear(cs[nl&^3 : (nl+3)&^3])
+	clear(ebs[nl&^3 : (nl+3)&^3])
 	for i := range nl {
 		L := f.lo + i
 		if i > 0 {

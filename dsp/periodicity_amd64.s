@@ -7,9 +7,10 @@
 
 // func corrLagsAVX2(dst *float64, a *float64, xb *float64, win, passes int)
 //
-// Each pass computes four groups of four lags: group g's lane j sums
+// Each pass computes eight groups of four lags: group g's lane j sums
 // a[k]·xb[k−4g+j] over k < win, into dst[4g+j]; the next pass continues
-// 16 lags further (xb 16 samples earlier, dst 16 further).
+// 32 lags further (xb 32 samples earlier, dst 32 further). Eight
+// accumulators keep the adds' latency hidden.
 TEXT ·corrLagsAVX2(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), DI
 	MOVQ a+8(FP), SI
@@ -22,18 +23,30 @@ corrpass:
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
 	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
 	XORQ   AX, AX
 
 corrk:
-	VBROADCASTSD (SI)(AX*8), Y4
-	VMULPD       (DX)(AX*8), Y4, Y5
-	VADDPD       Y5, Y0, Y0
-	VMULPD       -32(DX)(AX*8), Y4, Y6
-	VADDPD       Y6, Y1, Y1
-	VMULPD       -64(DX)(AX*8), Y4, Y7
-	VADDPD       Y7, Y2, Y2
-	VMULPD       -96(DX)(AX*8), Y4, Y8
-	VADDPD       Y8, Y3, Y3
+	VBROADCASTSD (SI)(AX*8), Y8
+	VMULPD       (DX)(AX*8), Y8, Y9
+	VADDPD       Y9, Y0, Y0
+	VMULPD       -32(DX)(AX*8), Y8, Y10
+	VADDPD       Y10, Y1, Y1
+	VMULPD       -64(DX)(AX*8), Y8, Y11
+	VADDPD       Y11, Y2, Y2
+	VMULPD       -96(DX)(AX*8), Y8, Y12
+	VADDPD       Y12, Y3, Y3
+	VMULPD       -128(DX)(AX*8), Y8, Y13
+	VADDPD       Y13, Y4, Y4
+	VMULPD       -160(DX)(AX*8), Y8, Y14
+	VADDPD       Y14, Y5, Y5
+	VMULPD       -192(DX)(AX*8), Y8, Y15
+	VADDPD       Y15, Y6, Y6
+	VMULPD       -224(DX)(AX*8), Y8, Y9
+	VADDPD       Y9, Y7, Y7
 	INCQ         AX
 	CMPQ         AX, R8
 	JNE          corrk
@@ -42,8 +55,12 @@ corrk:
 	VMOVUPD Y1, 32(DI)
 	VMOVUPD Y2, 64(DI)
 	VMOVUPD Y3, 96(DI)
-	ADDQ    $128, DI
-	SUBQ    $128, DX
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
+	VMOVUPD Y6, 192(DI)
+	VMOVUPD Y7, 224(DI)
+	ADDQ    $256, DI
+	SUBQ    $256, DX
 	DECQ    R9
 	JNZ     corrpass
 	VZEROUPPER
