@@ -221,6 +221,10 @@ type DTMFDetector struct {
 	ringX  []float32
 	ringP  [dtmfRing][goertzelMaxFreqs]complex128
 	ringOK [dtmfRing]bool
+	// ringPw holds |value|² of the ring's blocks' Goertzel values, computed
+	// when a window first needs them (ringPwOK).
+	ringPw   [dtmfRing][goertzelMaxFreqs]float64
+	ringPwOK [dtmfRing]bool
 	// eager: a lane group runs the Goertzel filters over every block as
 	// it streams (four channels cost what one does) and leaves their
 	// state in bank; ringX is then unused.
@@ -393,6 +397,7 @@ func (d *DTMFDetector) Tones() []Tone {
 func (d *DTMFDetector) endBlock() {
 	k := d.blk
 	i := k & (dtmfRing - 1)
+	d.ringPwOK[i] = false
 	if d.eager {
 		d.bank.finishBlock(&d.ringC[i])
 		d.ringOK[i] = true
@@ -448,37 +453,43 @@ func (d *DTMFDetector) window(k int64) dtmfHit {
 	if e < nWin*d.minAmp*d.minAmp {
 		return dtmfHit{}
 	}
-	var blk [W]*[goertzelMaxFreqs]complex128
-	for m := range W {
-		blk[m] = d.blockDFT(k - W + 1 + int64(m))
-	}
-	// Each filter measures the dominant component within ±100 Hz of it; a
-	// group's tone is the filter whose component lies within the frequency
-	// tolerance of the filter's own frequency (at most one can).
-	//
 	// Cheap gate first: the incoherent block power 2/L·Σ|c|² bounds (within
 	// the 5 ms blocks' leakage) the energy a component near the filter can
 	// carry; a filter below what the weaker tone of an acceptable pair
 	// needs is not measured, and unless each group has a filter above it
-	// there is no pair.
+	// there is no pair (most windows end here).
+	var pw [W]*[goertzelMaxFreqs]float64
+	for m := range W {
+		pw[m] = d.blockPow(k - W + 1 + int64(m))
+	}
 	gate := math.Max(nWin*d.minAmp*d.minAmp/2, d.opts.MinWeakEnergyShare*e/(1+d.twistHiWeak*d.twistHiWeak)) * 0.8
-	var p [goertzelMaxFreqs]float64
 	var pass [goertzelMaxFreqs]bool
 	var groups [2]bool
 	for f := range goertzelMaxFreqs {
-		var s complex128
 		inc := 0.0
 		for m := range W {
-			v := blk[m][f]
-			s += v
-			inc += real(v)*real(v) + imag(v)*imag(v)
+			inc += pw[m][f]
 		}
-		p[f] = real(s)*real(s) + imag(s)*imag(s)
 		pass[f] = 2/float64(d.blockN)*inc >= gate
 		groups[f/4] = groups[f/4] || pass[f]
 	}
 	if !groups[0] || !groups[1] {
 		return dtmfHit{}
+	}
+	// Each filter measures the dominant component within ±100 Hz of it; a
+	// group's tone is the filter whose component lies within the frequency
+	// tolerance of the filter's own frequency (at most one can).
+	var blk [W]*[goertzelMaxFreqs]complex128
+	for m := range W {
+		blk[m] = d.blockDFT(k - W + 1 + int64(m))
+	}
+	var p [goertzelMaxFreqs]float64 // coherent power over the window
+	for f := range goertzelMaxFreqs {
+		var s complex128
+		for m := range W {
+			s += blk[m][f]
+		}
+		p[f] = real(s)*real(s) + imag(s)*imag(s)
 	}
 	row, col := -1, -1
 	var magR, ampR, magC, ampC, offR, offC float64
@@ -611,6 +622,20 @@ func (d *DTMFDetector) blockDFT(k int64) *[goertzelMaxFreqs]complex128 {
 		d.ringOK[i] = true
 	}
 	return &d.ringC[i]
+}
+
+// blockPow returns |value|² of block k's Goertzel values (one of the last
+// dtmfRing blocks), computing them on first use.
+func (d *DTMFDetector) blockPow(k int64) *[goertzelMaxFreqs]float64 {
+	i := k & (dtmfRing - 1)
+	if !d.ringPwOK[i] {
+		b := d.blockDFT(k)
+		for f, v := range b {
+			d.ringPw[i][f] = real(v)*real(v) + imag(v)*imag(v)
+		}
+		d.ringPwOK[i] = true
+	}
+	return &d.ringPw[i]
 }
 
 // occ returns block k's occupancy by the current tone: the smaller of the
