@@ -185,15 +185,18 @@ func (a *analyzer) process(j, fi int, block []float32, n int) {
 		return
 	}
 	g := a.groups[j/3]
-	switch j % 3 { // the longest first: the workers start it first
+	// The kernels read laneSlack samples past the last frame. Job 0 is the
+	// longest: sent first, a worker starts it first.
+	block = block[:cap(block)]
+	switch j % 3 {
 	case 0:
 		if g.hasDTMF {
-			g.dtmf(a, block[:cap(block)], n)
+			g.dtmf(a, block, n)
 		}
 	case 1:
-		g.features(a, block[:cap(block)], n, fi)
+		g.features(a, block, n, fi)
 	case 2:
-		g.levels(a, block[:cap(block)], n)
+		g.levels(a, block, n)
 	}
 }
 

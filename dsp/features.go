@@ -166,28 +166,22 @@ func (f *vadFeatures) process(x []float32, out []vadFrame) []vadFrame {
 		}
 	}
 	// Flush denormals so silence does not slow the filter down.
-	if math.Abs(y1) < 1e-30 {
-		y1 = 0
-	}
-	if math.Abs(y2) < 1e-30 {
-		y2 = 0
-	}
-	if math.Abs(l1) < 1e-30 {
-		l1 = 0
-	}
+	y1, y2, l1, z1, z2 = flushTiny(y1), flushTiny(y2), flushTiny(l1), flushTiny(z1), flushTiny(z2)
 	f.l1, f.decN, f.decAcc = l1, decN, decAcc
-	if math.Abs(z1) < 1e-30 {
-		z1 = 0
-	}
-	if math.Abs(z2) < 1e-30 {
-		z2 = 0
-	}
 	f.z1, f.z2 = z1, z2
-
 	f.x1, f.x2, f.y1, f.y2 = x1, x2, y1, y2
 	f.acc, f.n, f.need = acc, n, need
 	f.pos = pos
 	return out
+}
+
+// flushTiny returns 0 for |x| < 1e-30: the filter states are flushed at
+// the end of every call, before they decay into denormals, which are slow.
+func flushTiny(x float64) float64 {
+	if math.Abs(x) < 1e-30 {
+		return 0
+	}
+	return x
 }
 
 // flush appends the power of a partial last frame, if any.

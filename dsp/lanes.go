@@ -45,7 +45,6 @@ type laneLevel struct {
 	nClip       [laneN]int64
 	sum, sumSq  [laneN]float64
 	frameSq     [laneN]float64
-	dsum, dsum2 [laneN]float64
 	laneMask    int64 // bit l: lane l holds a channel
 }
 
@@ -102,8 +101,9 @@ func featLanesGo(st *laneFeat, x []float32, off, stride, n, lanes int) {
 	st.pos, st.decN = pos, decN
 }
 
-// levelLanesGo is LevelMeter.Write's sample loop for the lanes in use. It stops after the first frame at which a lane's
-// envelope leaves the band [down, up) and returns the frames it did.
+// levelLanesGo is LevelMeter.Write's sample loop for the lanes in use. It
+// stops after the first frame at which a lane's envelope leaves the band
+// [down, up) and returns the frames it did.
 func levelLanesGo(st *laneLevel, x []float32, off, stride, n, lanes int) int {
 	for i := range n {
 		crossed := false
@@ -274,13 +274,8 @@ func (g *laneGroup) features(a *analyzer, block []float32, n, fi int) {
 	}
 	// Flush denormals as vadFeatures.process does at the end of a call.
 	for l := range g.lanes {
-		for _, p := range []*float64{&st.y1[l], &st.y2[l], &st.l1[l], &st.z1[l], &st.z2[l]} {
-			if math.Abs(*p) < 1e-30 {
-				*p = 0
-			}
-		}
-	}
-	for l := range g.lanes {
+		st.y1[l], st.y2[l], st.l1[l] = flushTiny(st.y1[l]), flushTiny(st.y2[l]), flushTiny(st.l1[l])
+		st.z1[l], st.z2[l] = flushTiny(st.z1[l]), flushTiny(st.z2[l])
 		ch := &a.ch[g.first+l]
 		f := ch.feat
 		f.x1, f.x2, f.y1, f.y2, f.z1, f.z2 = st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l]
