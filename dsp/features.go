@@ -247,11 +247,22 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 	// r[L] for every lag, then the best peak refined by a parabola
 	// through its neighbours (the pitch period is rarely a whole number
 	// of decimated samples).
+	// The lagged window's energy at each lag: lo's, then slide the window
+	// one sample earlier per lag (add the new first, drop the old last).
+	nl := f.hi - f.lo + 1
+	for i := range nl {
+		if i > 0 {
+			L := f.lo + i
+			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
+			eb += nv*nv - ov*ov
+		}
+		sc.ebs[i] = eb
+	}
 	r := &sc.r
 	if periodicitySIMD {
-		f.corrSIMD(sc, ea, eb)
+		f.corrSIMD(sc, ea)
 	} else {
-		f.corr(x, ea, eb, r)
+		f.corr(x, ea, &sc.ebs, r)
 	}
 	best := 0.0
 	for L := f.lo; L <= f.hi; L++ {
@@ -274,10 +285,9 @@ func (f *vadFeatures) periodicityAtPos(end, pos int64) float32 {
 const perPad = 32
 
 // corr writes to r[lo…hi] the normalized autocorrelation of the window
-// x[hi:] (energy ea) at each lag.
-func (f *vadFeatures) corr(x []float64, ea, eb float64, r *[vadPerMaxLag + 4]float64) {
+// x[hi:] (energy ea) at each lag (lagged window energy ebs[L−lo]).
+func (f *vadFeatures) corr(x []float64, ea float64, ebs *[vadPerMaxLag + 4]float64, r *[vadPerMaxLag + 4]float64) {
 	a := x[f.hi:]
-	// eb is the energy of the lagged window for lag lo; it slides below.
 	// The correlations come first, four lags per pass over a:
 	// independent sums keep the pipeline busy, and each is still summed
 	// in order.
@@ -307,13 +317,8 @@ func (f *vadFeatures) corr(x []float64, ea, eb float64, r *[vadPerMaxLag + 4]flo
 		cs[L] = c
 	}
 	for L := f.lo; L <= f.hi; L++ {
-		if L > f.lo {
-			// Window moves one sample earlier: add the new first, drop the old last.
-			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
-			eb += nv*nv - ov*ov
-		}
 		r[L] = 0
-		if eb > 1e-18 {
+		if eb := ebs[L-f.lo]; eb > 1e-18 {
 			r[L] = cs[L] / math.Sqrt(ea*eb)
 		}
 	}
@@ -322,7 +327,7 @@ func (f *vadFeatures) corr(x []float64, ea, eb float64, r *[vadPerMaxLag + 4]flo
 // corrSIMD is corr into sc.r with the products and the normalization in
 // the kernels of periodicity_amd64.s: the same operations in the same
 // order, so the same bits.
-func (f *vadFeatures) corrSIMD(sc *perScratch, ea, eb float64) {
+func (f *vadFeatures) corrSIMD(sc *perScratch, ea float64) {
 	x := sc.buf[perPad : perPad+f.hi+f.win]
 	nl := f.hi - f.lo + 1
 	groups := (nl + 3) / 4
@@ -330,18 +335,12 @@ func (f *vadFeatures) corrSIMD(sc *perScratch, ea, eb float64) {
 	// raw[4g+j] is lag lo+4g+3−j.
 	raw, cs, ebs := &sc.raw, &sc.cs, &sc.ebs
 	corrLagsAVX2(&raw[0], &x[f.hi], &sc.buf[perPad+f.hi-f.lo-3], f.win, passes)
-	// cs and eb per lag from index 0 = lag lo, padded with zeros to whole
+	// cs and ebs per lag from index 0 = lag lo, padded with zeros to whole
 	// vectors (the padding's ratios land past hi, where nobody reads).
-	clear(cs[nl&^3 : (nl+3)&^3])
-	clear(ebs[nl&^3 : (nl+3)&^3])
 	for i := range nl {
-		L := f.lo + i
-		if i > 0 {
-			nv, ov := x[f.hi-L], x[f.hi-L+f.win]
-			eb += nv*nv - ov*ov
-		}
 		cs[i] = raw[i&^3+3-i&3]
-		ebs[i] = eb
 	}
+	clear(cs[nl : (nl+3)&^3])
+	clear(ebs[nl : (nl+3)&^3])
 	corrRatioAVX2(&sc.r[f.lo], &cs[0], &ebs[0], ea, (nl+3)&^3)
 }
