@@ -374,26 +374,26 @@ func (v *vadDecider) updateDelays() {
 	}
 	for j := range nch {
 		// What depends on the source j alone, once for every listener:
-		// the lags seen often enough (the first that is not ends the
-		// search) and the source's variance at each.
-		seen := nl
+		// whether every lag has been seen often enough (if not, all of
+		// j's delays stay as they are) and the source's variance at each.
+		seen := true
 		for l := range nl {
 			xs := v.xstat[(j*nl+l)*3:] // n, Σx, Σxx
 			n := xs[0]
 			if n/float64(v.hw) < minFrames {
-				seen = l
+				seen = false
 				break
 			}
 			v.vx[l] = xs[2] - xs[1]*xs[1]/n
+		}
+		if !seen {
+			continue
 		}
 		for i := range nch {
 			if i == j {
 				continue
 			}
 			k := i*nch + j
-			if seen < nl {
-				continue // not enough seen yet at some lag: keep
-			}
 			best, bestR := 0, math.Inf(-1)
 			for l := range nl {
 				xs := v.xstat[(j*nl+l)*3:]         // n, Σx, Σxx
