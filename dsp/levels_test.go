@@ -7,20 +7,18 @@ import (
 	"testing"
 )
 
-// levelTNaive is the sv-p56 speech voltmeter written out literally (per
-// sample, per threshold, with hangover counters), on the same thresholds
-// as LevelMeter, and with its interpolation replaced by the exact crossing.
-// LevelMeter's event-driven counting must agree with it exactly.
-func levelTNaive(x []float32, fs int) (asl, activity float64, counts [levelThreshN]int64) {
+// levelTP56Count runs sv-p56's envelope (two one-pole smoothers of |x|)
+// and its per-threshold hangover counters literally, per sample and per
+// threshold c[j], adding each threshold's active samples to counts[j]. It
+// returns Σx².
+func levelTP56Count(x []float32, fs int, c []float64, counts []int64) (sq float64) {
 	g := math.Exp(-1 / (float64(fs) * levelP56T))
 	I := int64(math.Floor(levelP56H*float64(fs) + 0.5))
-	var c [levelThreshN]float64
-	var hang [levelThreshN]int64
-	for j := range c {
-		c[j] = math.Pow(10, (levelThreshLowDB+levelThreshStep*float64(j))/20)
+	hang := make([]int64, len(c))
+	for j := range hang {
 		hang[j] = I
 	}
-	var p, q, sq float64
+	var p, q float64
 	for _, s := range x {
 		v := float64(s)
 		sq += v * v
@@ -37,6 +35,19 @@ func levelTNaive(x []float32, fs int) (asl, activity float64, counts [levelThres
 			}
 		}
 	}
+	return sq
+}
+
+// levelTNaive is the sv-p56 speech voltmeter written out literally (per
+// sample, per threshold, with hangover counters), on the same thresholds
+// as LevelMeter, and with its interpolation replaced by the exact crossing.
+// LevelMeter's event-driven counting must agree with it exactly.
+func levelTNaive(x []float32, fs int) (asl, activity float64, counts [levelThreshN]int64) {
+	var c [levelThreshN]float64
+	for j := range c {
+		c[j] = math.Pow(10, (levelThreshLowDB+levelThreshStep*float64(j))/20)
+	}
+	sq := levelTP56Count(x, fs, c[:], counts[:])
 	if counts[0] == 0 {
 		return LevelFloorDBFS, 0, counts
 	}
@@ -391,31 +402,12 @@ func BenchmarkLevelMeter(b *testing.B) {
 // thresholds a factor of 2 apart (2⁻¹⁵ … 2⁻¹), per-sample hangover counters,
 // and bin_interp's bisection to 0.5 dB.
 func levelTSVP56(x []float32, fs int) (level, activity float64) {
-	g := math.Exp(-1 / (float64(fs) * levelP56T))
-	I := int64(math.Floor(levelP56H*float64(fs) + 0.5))
 	var c [15]float64
-	var hang, a [15]int64
+	var a [15]int64
 	for j := range c {
 		c[j] = math.Pow(2, float64(j-15))
-		hang[j] = I
 	}
-	var p, q, sq float64
-	for _, s := range x {
-		v := float64(s)
-		sq += v * v
-		p = g*p + (1-g)*math.Abs(v)
-		q = g*q + (1-g)*p
-		for j := range c {
-			if q >= c[j] {
-				a[j]++
-				hang[j] = 0
-			}
-			if q < c[j] && hang[j] < I {
-				a[j]++
-				hang[j]++
-			}
-		}
-	}
+	sq := levelTP56Count(x, fs, c[:], a[:])
 	lt := 10 * math.Log10(sq/float64(len(x)))
 	for j := 1; j < len(c); j++ {
 		if a[j] == 0 {
