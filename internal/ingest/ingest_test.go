@@ -43,6 +43,13 @@ type delegate struct {
 	h  http.Handler
 }
 
+// set routes the requests to h from now on.
+func (d *delegate) set(h http.Handler) {
+	d.mu.Lock()
+	d.h = h
+	d.mu.Unlock()
+}
+
 func (d *delegate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	h := d.h
@@ -111,9 +118,7 @@ func newService(t testing.TB, sim *acstest.Server, data string, mod func(*Server
 	if o.Workers.Workers > 0 {
 		srv.StartWorkers()
 	}
-	d.mu.Lock()
-	d.h = srv.Handler()
-	d.mu.Unlock()
+	d.set(srv.Handler())
 	return &service{srv: srv, reg: reg, data: data, ts: ts, dl: dl}
 }
 
@@ -206,9 +211,7 @@ func TestEndToEndACS(t *testing.T) {
 	data := t.TempDir()
 	svc := newService(t, sim, data, nil)
 	defer svc.stop(t)
-	d.mu.Lock()
-	d.h = svc.srv.Handler()
-	d.mu.Unlock()
+	d.set(svc.srv.Handler())
 
 	recID := record(t, sim, clock, "c2VydmVyLWNhbGwtMQ==", 2.5)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -389,9 +392,7 @@ func TestDeleteAfterDownload(t *testing.T) {
 	data := t.TempDir()
 	svc := newService(t, sim, data, func(o *ServerOptions, p *Processor) { p.DeleteAfterDownload = true })
 	defer svc.stop(t)
-	d.mu.Lock()
-	d.h = svc.srv.Handler()
-	d.mu.Unlock()
+	d.set(svc.srv.Handler())
 	recID := record(t, sim, clock, "ZGVsZXRlLW1l", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

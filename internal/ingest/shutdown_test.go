@@ -43,9 +43,7 @@ func TestShutdownDrainsInFlight(t *testing.T) {
 		}
 		p.ACS = dl
 	})
-	d.mu.Lock()
-	d.h = svc.srv.Handler()
-	d.mu.Unlock()
+	d.set(svc.srv.Handler())
 	recID := record(t, sim, clock, "c2h1dGRvd24=", 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
