@@ -138,16 +138,20 @@ type vadDecider struct {
 
 	// Leak delay per pair: the lag (frames) maximizing the correlation of
 	// dB(i, t) with dB(j, t−lag) over frames where j dominated at t−lag.
-	// Weighted sums per pair and lag: [((j*(maxDelay+1)+lag)*nch+i)*3 + k],
-	// k = Σy, Σyy, Σxy (the listening channels i of one j and lag side by
-	// side, as each frame updates them together); those of x alone (n, Σx,
+	// Weighted sums per pair and lag: [((j*(maxDelay+1)+lag)*3+k)*nch + i],
+	// k = Σy, Σyy, Σxy: the listening channels i of one j, lag and k side
+	// by side, as each frame updates them together (i == j is summed too,
+	// to keep the loop straight, and never read). Those of x alone (n, Σx,
 	// Σxx) are the same for every i, so they are kept once per j and lag
 	// in xstat [(j*(maxDelay+1)+lag)*3 + k].
 	dstat []float64
 	xstat []float64
 	vx    []float64 // updateDelays' scratch
-	delay []int     // per pair
-	penv  []float32 // decaying leak envelope per pair
+	// learn's per-frame scratch: y, w·y and w·y·y of every channel, the
+	// terms every lag adds alike.
+	ly, lwy, lwyy []float64
+	delay         []int     // per pair
+	penv          []float32 // decaying leak envelope per pair
 
 	decay    float32
 	onset    float32
@@ -173,6 +177,9 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.domring = make([]int8, v.R)
 	v.dstat = make([]float64, nch*nch*(v.maxDelay+1)*3)
 	v.xstat = make([]float64, nch*(v.maxDelay+1)*3)
+	v.ly = make([]float64, nch)
+	v.lwy = make([]float64, nch)
+	v.lwyy = make([]float64, nch)
 	v.delay = make([]int, nch*nch)
 	v.penv = make([]float32, nch*nch)
 	v.dring = make([]int64, v.R*nch)
@@ -294,7 +301,15 @@ func (v *vadDecider) learn(slot int) {
 	w := float64(v.hw)
 	nl := v.maxDelay + 1
 	// Delay statistics: this frame of every channel i against the frames
-	// lag earlier where another channel j dominated.
+	// lag earlier where another channel j dominated. w·y and w·y·y =
+	// (w·y)·y are the same at every lag: computed once.
+	ly, lwy, lwyy := v.ly[:nch], v.lwy[:nch], v.lwyy[:nch]
+	for i, y32 := range v.dbring[slot : slot+nch] {
+		y := float64(y32)
+		ly[i] = y
+		lwy[i] = w * y
+		lwyy[i] = w * y * y
+	}
 	for l := 0; l < nl && int64(l) <= t; l++ {
 		ls := v.back(tr, l)
 		j := int(v.domring[ls])
@@ -309,16 +324,12 @@ func (v *vadDecider) learn(slot int) {
 		xs[0] += w
 		xs[1] += wx
 		xs[2] += wxx
-		sts := v.dstat[(j*nl+l)*nch*3:][:nch*3]
-		for i, y32 := range v.dbring[slot : slot+nch] {
-			if i == j {
-				continue
-			}
-			y := float64(y32)
-			st := (*[3]float64)(sts[i*3:])
-			st[0] += w * y
-			st[1] += w * y * y
-			st[2] += wx * y
+		sts := v.dstat[(j*nl+l)*3*nch:][:3*nch]
+		sy, syy, sxy := sts[:nch], sts[nch:2*nch], sts[2*nch:3*nch]
+		for i, y := range ly {
+			sy[i] += lwy[i]
+			syy[i] += lwyy[i]
+			sxy[i] += wx * y
 		}
 	}
 	// Coupling histograms at each pair's delay.
@@ -396,15 +407,16 @@ func (v *vadDecider) updateDelays() {
 			k := i*nch + j
 			best, bestR := 0, math.Inf(-1)
 			for l := range nl {
-				xs := v.xstat[(j*nl+l)*3:]         // n, Σx, Σxx
-				st := v.dstat[((j*nl+l)*nch+i)*3:] // Σy, Σyy, Σxy
+				xs := v.xstat[(j*nl+l)*3:] // n, Σx, Σxx
+				st := v.dstat[(j*nl+l)*3*nch+i:]
+				sy, syy, sxy := st[0], st[nch], st[2*nch]
 				n := xs[0]
 				vx := v.vx[l]
-				vy := st[1] - st[0]*st[0]/n
+				vy := syy - sy*sy/n
 				if vx <= 0 || vy <= 0 {
 					continue
 				}
-				r := (st[2] - xs[1]*st[0]/n) / math.Sqrt(vx*vy)
+				r := (sxy - xs[1]*sy/n) / math.Sqrt(vx*vy)
 				if r > bestR {
 					best, bestR = l, r
 				}
