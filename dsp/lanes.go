@@ -249,27 +249,32 @@ func (g *laneGroup) load(a *analyzer) {
 // features runs the high-pass, frame energy and decimation of the block's
 // n frames and appends each lane's completed frames to its channel's
 // frames[fi].
+//
+// The jobs of a block run on different cores at once, and the decider
+// reads the previous block's frames meanwhile: what changes every frame
+// (the frames' slice headers, the frame counters) is kept in locals and
+// written back once, at the end, not to memory another core is reading.
 func (g *laneGroup) features(a *analyzer, block []float32, n, fi int) {
 	f0 := a.ch[g.first].feat
 	st := &g.feat
+	var frames [laneN][]vadFrame
 	for l := range g.lanes {
-		ch := &a.ch[g.first+l]
-		ch.frames[fi] = ch.frames[fi][:0]
+		frames[l] = a.ch[g.first+l].frames[fi][:0]
 	}
+	fn, need, frame := f0.n, f0.need, f0.frame
 	for i := 0; i < n; {
-		m := min(n-i, f0.need-f0.n)
+		m := min(n-i, need-fn)
 		featLanes(st, block, i*g.nch+g.first, g.nch, m, g.lanes)
 		i += m
-		f0.n += m
-		if f0.n == f0.need {
+		fn += m
+		if fn == need {
 			for l := range g.lanes {
-				ch := &a.ch[g.first+l]
-				ch.frames[fi] = append(ch.frames[fi], vadFrame{p: float32(st.acc[l] / float64(f0.n)), dpos: st.pos})
+				frames[l] = append(frames[l], vadFrame{p: float32(st.acc[l] / float64(fn)), dpos: st.pos})
 				st.acc[l] = 0
 			}
-			f0.n = 0
-			f0.frame++
-			f0.need = f0.frameLen(f0.frame)
+			fn = 0
+			frame++
+			need = f0.frameLen(frame)
 		}
 	}
 	// Flush denormals as vadFeatures.process does at the end of a call.
@@ -281,70 +286,78 @@ func (g *laneGroup) features(a *analyzer, block []float32, n, fi int) {
 		f.x1, f.x2, f.y1, f.y2, f.z1, f.z2 = st.x1[l], st.x2[l], st.y1[l], st.y2[l], st.z1[l], st.z2[l]
 		f.acc, f.l1, f.decAcc = st.acc[l], st.l1[l], st.decAcc[l]
 		f.pos, f.decN = st.pos, int(st.decN)
-		f.n, f.need, f.frame = f0.n, f0.need, f0.frame
+		f.n, f.need, f.frame = fn, need, frame
+		ch.frames[fi] = frames[l]
 		ch.pos[fi] = st.pos
 	}
 }
 
 // levels runs the level meters over the block's n frames.
 func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
-	m0 := a.ch[g.first].level
+	var ms [laneN]*LevelMeter // loaded once: a.ch shares lines with what other jobs write
+	for l := range g.lanes {
+		ms[l] = a.ch[g.first+l].level
+	}
+	m0 := ms[0]
 	lv := &g.lev
+	frameN, frameLen := m0.frameN, m0.frameLen
 	for i := 0; i < n; {
-		m := min(n-i, m0.frameLen-m0.frameN)
+		m := min(n-i, frameLen-frameN)
 		off := i*g.nch + g.first
 		for done := 0; done < m; {
 			k := levelLanes(lv, block, off+done*g.nch, g.nch, m-done, g.lanes)
 			done += k
-			at := m0.n + int64(done) - 1 // the sample the last frame was
 			for l := range g.lanes {
 				if q := lv.q[l]; q >= lv.up[l] || q < lv.down[l] {
-					lm := a.ch[g.first+l].level
-					lm.k = lm.cross(lm.k, q, at)
+					lm := ms[l]
+					// The sample the kernel stopped at.
+					lm.k = lm.cross(lm.k, q, lm.n+int64(done)-1)
 					lv.up[l], lv.down[l] = lm.bounds(lm.k)
 				}
 			}
 		}
 		i += m
 		for l := range g.lanes {
-			a.ch[g.first+l].level.n += int64(m)
+			ms[l].n += int64(m)
 		}
-		m0.frameN += m
-		if m0.frameN == m0.frameLen {
+		frameN += m
+		if frameN == frameLen {
 			for l := range g.lanes {
-				a.ch[g.first+l].level.levelAddFrame(lv.frameSq[l] / float64(m0.frameN))
+				ms[l].levelAddFrame(lv.frameSq[l] / float64(frameN))
 				lv.frameSq[l] = 0
 			}
-			m0.frameN = 0
+			frameN = 0
 		}
 	}
 	for l := range g.lanes {
-		lm := a.ch[g.first+l].level
+		lm := ms[l]
 		lm.p, lm.q, lm.peak = lv.p[l], lv.q[l], lv.peak[l]
 		lm.nClip = lv.nClip[l]
 		lm.sum, lm.sumSq, lm.frameSq = lv.sum[l], lv.sumSq[l], lv.frameSq[l]
-		lm.frameN = m0.frameN
+		lm.frameN = frameN
 	}
 }
 
 // dtmf runs the DTMF detectors over the block's n frames.
 func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
-	d0 := a.ch[g.first].dtmf
+	var ds [laneN]*DTMFDetector // loaded once, as in levels
+	for l := range g.lanes {
+		ds[l] = a.ch[g.first+l].dtmf
+	}
+	d0 := ds[0]
 	gz := &g.gz
 	for i := 0; i < n; {
 		m := min(n-i, d0.blockN-d0.pos)
 		goertzelLanes(gz, block, i*g.nch+g.first, g.nch, m, g.lanes)
 		i += m
-		for l := range g.lanes {
-			d := a.ch[g.first+l].dtmf
+		for _, d := range ds[:g.lanes] {
 			d.pos += m
 			d.samples += int64(m)
 		}
 		if d0.pos < d0.blockN {
 			continue
 		}
-		for l := range g.lanes {
-			d := a.ch[g.first+l].dtmf
+		for l, d := range ds[:g.lanes] {
 			d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
 			gz.sum[l], gz.sum2[l] = 0, 0
 			for f := range goertzelMaxFreqs {
@@ -354,8 +367,7 @@ func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
 			d.endBlock()
 		}
 	}
-	for l := range g.lanes {
-		d := a.ch[g.first+l].dtmf
+	for l, d := range ds[:g.lanes] {
 		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
 		for f := range goertzelMaxFreqs {
 			d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
