@@ -395,8 +395,7 @@ func (d *DTMFDetector) Tones() []Tone {
 
 // endBlock stores the completed block and runs the decision logic.
 func (d *DTMFDetector) endBlock() {
-	k := d.blk
-	i := k & (dtmfRing - 1)
+	i := d.blk & (dtmfRing - 1)
 	d.ringPwOK[i] = false
 	if d.eager {
 		d.bank.finishBlock(&d.ringC[i])
@@ -405,6 +404,15 @@ func (d *DTMFDetector) endBlock() {
 		d.bank.nextPhase(&d.ringP[i])
 		d.ringOK[i] = false
 	}
+	d.decideBlock()
+}
+
+// decideBlock runs the decision logic on the block just completed, whose
+// Goertzel values (or phase reference) are stored; d.sum and d.sum2 hold
+// its sums.
+func (d *DTMFDetector) decideBlock() {
+	k := d.blk
+	i := k & (dtmfRing - 1)
 	// The block's energy about a slowly tracked DC level: a DC offset is
 	// not signal energy the tones compete with.
 	n := float64(d.blockN)

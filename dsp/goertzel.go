@@ -80,8 +80,17 @@ func (g *goertzelBank) feedN(x []float32) {
 func (g *goertzelBank) finishBlock(out *[goertzelMaxFreqs]complex128) {
 	for i := 0; i < g.n; i++ {
 		out[i] = goertzelOut(g.s1[i], g.s2[i], g.finish[i], g.phase[i])
-		g.phase[i] *= g.step[i]
 		g.s1[i], g.s2[i] = 0, 0
+	}
+	g.advance()
+}
+
+// advance moves the phase reference on by one block, renormalizing it
+// every 1024 blocks (the products' rounding errors would otherwise let its
+// magnitude drift).
+func (g *goertzelBank) advance() {
+	for i := 0; i < g.n; i++ {
+		g.phase[i] *= g.step[i]
 	}
 	g.blocks++
 	if g.blocks&1023 == 0 {
@@ -98,16 +107,7 @@ func (g *goertzelBank) finishBlock(out *[goertzelMaxFreqs]complex128) {
 // DTMF detector computes only the blocks its decisions look at).
 func (g *goertzelBank) nextPhase(ph *[goertzelMaxFreqs]complex128) {
 	*ph = g.phase
-	for i := 0; i < g.n; i++ {
-		g.phase[i] *= g.step[i]
-	}
-	g.blocks++
-	if g.blocks&1023 == 0 {
-		for i := 0; i < g.n; i++ {
-			p := g.phase[i]
-			g.phase[i] = p / complex(math.Hypot(real(p), imag(p)), 0)
-		}
-	}
+	g.advance()
 }
 
 // block writes to out the absolute-phase DFT values of the whole block x

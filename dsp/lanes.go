@@ -54,6 +54,11 @@ type laneGz struct {
 	coef      [goertzelMaxFreqs][laneN]float64
 	s1, s2    [goertzelMaxFreqs][laneN]float64
 	sum, sum2 [laneN]float64
+	// ref is the group's Goertzel phase reference: the detectors of a
+	// group start together and run in step, so their banks' references
+	// are the same and are advanced once, here (the banks get a copy at
+	// the end of each block of audio).
+	ref goertzelBank
 }
 
 // Kernels. Each processes n ≥ 1 frames; frame i's lane l is the float32 at
@@ -217,6 +222,7 @@ func newLaneGroup(a *analyzer, first int) *laneGroup {
 		for l := range g.lanes {
 			a.ch[first+l].dtmf.eager = true
 		}
+		g.gz.ref = a.ch[first].dtmf.bank
 	}
 	g.load(a)
 	return g
@@ -238,6 +244,7 @@ func (g *laneGroup) load(a *analyzer) {
 		lv.nClip[l] = m.nClip
 		lv.sum[l], lv.sumSq[l], lv.frameSq[l] = m.sum, m.sumSq, m.frameSq
 		if d := ch.dtmf; d != nil {
+			g.gz.ref.phase, g.gz.ref.blocks = d.bank.phase, d.bank.blocks
 			g.gz.sum[l], g.gz.sum2[l] = d.sum, d.sum2
 			for f := range goertzelMaxFreqs {
 				g.gz.s1[f][l], g.gz.s2[f][l] = d.bank.s1[f], d.bank.s2[f]
@@ -340,37 +347,55 @@ func (g *laneGroup) levels(a *analyzer, block []float32, n int) {
 
 // dtmf runs the DTMF detectors over the block's n frames.
 func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
-	var ds [laneN]*DTMFDetector // loaded once, as in levels
+	var dsa [laneN]*DTMFDetector // loaded once, as in levels
 	for l := range g.lanes {
-		ds[l] = a.ch[g.first+l].dtmf
+		dsa[l] = a.ch[g.first+l].dtmf
 	}
+	ds := dsa[:g.lanes]
 	d0 := ds[0]
 	gz := &g.gz
 	for i := 0; i < n; {
 		m := min(n-i, d0.blockN-d0.pos)
 		goertzelLanes(gz, block, i*g.nch+g.first, g.nch, m, g.lanes)
 		i += m
-		for _, d := range ds[:g.lanes] {
+		for _, d := range ds {
 			d.pos += m
 			d.samples += int64(m)
 		}
-		if d0.pos < d0.blockN {
-			continue
-		}
-		for l, d := range ds[:g.lanes] {
-			d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
-			gz.sum[l], gz.sum2[l] = 0, 0
-			for f := range goertzelMaxFreqs {
-				d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
-				gz.s1[f][l], gz.s2[f][l] = 0, 0
-			}
-			d.endBlock()
+		if d0.pos == d0.blockN {
+			g.dtmfBlock(ds)
 		}
 	}
-	for l, d := range ds[:g.lanes] {
+	for l, d := range ds {
 		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
 		for f := range goertzelMaxFreqs {
 			d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
 		}
+		d.bank.phase, d.bank.blocks = gz.ref.phase, gz.ref.blocks
+	}
+}
+
+// dtmfBlock completes the block every detector of the group has just
+// filled: goertzelBank.finishBlock and DTMFDetector.blockPow for all of
+// them, with the one phase reference, then each detector's decisions.
+func (g *laneGroup) dtmfBlock(ds []*DTMFDetector) {
+	gz := &g.gz
+	ref := &gz.ref
+	i := ds[0].blk & (dtmfRing - 1)
+	for f := range goertzelMaxFreqs {
+		fin, ph := ref.finish[f], ref.phase[f]
+		for l, d := range ds {
+			v := goertzelOut(gz.s1[f][l], gz.s2[f][l], fin, ph)
+			d.ringC[i][f] = v
+			d.ringPw[i][f] = real(v)*real(v) + imag(v)*imag(v)
+			gz.s1[f][l], gz.s2[f][l] = 0, 0
+		}
+	}
+	ref.advance()
+	for l, d := range ds {
+		d.ringOK[i], d.ringPwOK[i] = true, true
+		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
+		gz.sum[l], gz.sum2[l] = 0, 0
+		d.decideBlock()
 	}
 }
