@@ -412,6 +412,20 @@ func (d *DTMFDetector) endBlock() {
 // its sums.
 func (d *DTMFDetector) decideBlock() {
 	k := d.blk
+	d.blockEnergy()
+	var h dtmfHit
+	if k >= dtmfWindowBlocks-1 {
+		h = d.window(k)
+	}
+	d.step(k, h)
+}
+
+// blockEnergy stores the energy of the block just completed (from d.sum
+// and d.sum2, which it resets), counts the block and returns the energy;
+// silenced says the block held NaN or ±Inf and now counts as silence (its
+// Goertzel values zeroed).
+func (d *DTMFDetector) blockEnergy() (e float64, silenced bool) {
+	k := d.blk
 	i := k & (dtmfRing - 1)
 	// The block's energy about a slowly tracked DC level: a DC offset is
 	// not signal energy the tones compete with.
@@ -420,23 +434,19 @@ func (d *DTMFDetector) decideBlock() {
 	if k == 0 {
 		d.dc = mean
 	}
-	e := max(0, d.sum2-2*d.dc*d.sum+n*d.dc*d.dc)
+	e = max(0, d.sum2-2*d.dc*d.sum+n*d.dc*d.dc)
 	d.dc += dtmfDCAlpha * d.dcScale * n * (mean - d.dc)
-	d.ringE[i] = e
 	if !(e <= math.MaxFloat64) || !(math.Abs(d.dc) <= 2) { // NaN or ±Inf in the block
 		d.ringC[i] = [goertzelMaxFreqs]complex128{}
 		d.ringOK[i] = true
-		d.ringE[i] = 0
+		e, silenced = 0, true
 		d.dc = 0
 	}
+	d.ringE[i] = e
 	d.sum, d.sum2 = 0, 0
 	d.pos = 0
 	d.blk++
-	var h dtmfHit
-	if k >= dtmfWindowBlocks-1 {
-		h = d.window(k)
-	}
-	d.step(k, h)
+	return e, silenced
 }
 
 // dtmfHit is one window's decision.

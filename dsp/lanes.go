@@ -59,6 +59,19 @@ type laneGz struct {
 	// are the same and are advanced once, here (the banks get a copy at
 	// the end of each block of audio).
 	ref goertzelBank
+
+	// The block just completed: every lane's Goertzel values, real and
+	// imaginary parts (dtmfEndLanes).
+	cre, cim [goertzelMaxFreqs][laneN]float64
+	// The recent blocks' powers |value|² and energies, by ring slot, for
+	// dtmfGateLanes: DTMFDetector.window's first two tests for the whole
+	// group at once (most windows end there).
+	pw [dtmfRing][goertzelMaxFreqs][laneN]float64
+	e  [dtmfRing][laneN]float64
+	// The tests' constants, as window computes them: the energy of two
+	// tones at the minimum level over a window, half that, the weak
+	// energy share, 1 + (high-group twist limit)², 2/blockN and 0.8.
+	gateE, gateMin, gateWk, gateDen, gateTwoL, gate08 float64
 }
 
 // Kernels. Each processes n ≥ 1 frames; frame i's lane l is the float32 at
@@ -70,6 +83,8 @@ var (
 	featLanes     = featLanesGo
 	levelLanes    = levelLanesGo
 	goertzelLanes = goertzelLanesGo
+	dtmfEndLanes  = dtmfEndLanesGo
+	dtmfGateLanes = dtmfGateLanesGo
 )
 
 // featLanesGo is vadFeatures.process's sample loop for the lanes in use.
@@ -159,6 +174,52 @@ func goertzelLanesGo(st *laneGz, x []float32, off, stride, n, lanes int) {
 	}
 }
 
+// dtmfEndLanesGo completes the block every lane has just filled:
+// goertzelOut of each filter against the group's phase reference into
+// st.cre and st.cim, their powers (as DTMFDetector.blockPow computes them)
+// into pw, and the filters reset.
+func dtmfEndLanesGo(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64) {
+	for f := range goertzelMaxFreqs {
+		fin, ph := st.ref.finish[f], st.ref.phase[f]
+		for l := range laneN {
+			v := goertzelOut(st.s1[f][l], st.s2[f][l], fin, ph)
+			st.cre[f][l], st.cim[f][l] = real(v), imag(v)
+			pw[f][l] = real(v)*real(v) + imag(v)*imag(v)
+			st.s1[f][l], st.s2[f][l] = 0, 0
+		}
+	}
+}
+
+// dtmfGateLanesGo runs DTMFDetector.window's energy test and incoherent
+// group test for the window ending with block k in every lane, from st.e
+// and st.pw, and returns the lanes that pass both (bit l for lane l).
+func dtmfGateLanesGo(st *laneGz, k int64) int {
+	const W = dtmfWindowBlocks
+	mask := 0
+	for l := range laneN {
+		e := 0.0
+		for m := range int64(W) {
+			e += st.e[(k-W+1+m)&(dtmfRing-1)][l]
+		}
+		if e < st.gateE {
+			continue
+		}
+		gate := math.Max(st.gateMin, st.gateWk*e/st.gateDen) * st.gate08
+		var groups [2]bool
+		for f := range goertzelMaxFreqs {
+			inc := 0.0
+			for m := range int64(W) {
+				inc += st.pw[(k-W+1+m)&(dtmfRing-1)][f][l]
+			}
+			groups[f/4] = groups[f/4] || st.gateTwoL*inc >= gate
+		}
+		if groups[0] && groups[1] {
+			mask |= 1 << l
+		}
+	}
+	return mask
+}
+
 // laneGroup drives the kernels over channels first … first+lanes−1 of an
 // analyzer and keeps their per-channel types up to date at every frame,
 // block and threshold crossing.
@@ -222,7 +283,16 @@ func newLaneGroup(a *analyzer, first int) *laneGroup {
 		for l := range g.lanes {
 			a.ch[first+l].dtmf.eager = true
 		}
-		g.gz.ref = a.ch[first].dtmf.bank
+		d0 := a.ch[first].dtmf
+		g.gz.ref = d0.bank
+		gz := &g.gz
+		nWin := float64(dtmfWindowBlocks * d0.blockN)
+		gz.gateE = nWin * d0.minAmp * d0.minAmp
+		gz.gateMin = nWin * d0.minAmp * d0.minAmp / 2
+		gz.gateWk = d0.opts.MinWeakEnergyShare
+		gz.gateDen = 1 + d0.twistHiWeak*d0.twistHiWeak
+		gz.gateTwoL = 2 / float64(d0.blockN)
+		gz.gate08 = 0.8
 	}
 	g.load(a)
 	return g
@@ -376,26 +446,42 @@ func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
 }
 
 // dtmfBlock completes the block every detector of the group has just
-// filled: goertzelBank.finishBlock and DTMFDetector.blockPow for all of
-// them, with the one phase reference, then each detector's decisions.
+// filled: goertzelBank.finishBlock for all of them with the one phase
+// reference, each detector's block energy, window's first tests for all
+// of them at once, and each detector's decisions (the full window only
+// where those tests pass).
 func (g *laneGroup) dtmfBlock(ds []*DTMFDetector) {
 	gz := &g.gz
-	ref := &gz.ref
-	i := ds[0].blk & (dtmfRing - 1)
-	for f := range goertzelMaxFreqs {
-		fin, ph := ref.finish[f], ref.phase[f]
-		for l, d := range ds {
-			v := goertzelOut(gz.s1[f][l], gz.s2[f][l], fin, ph)
-			d.ringC[i][f] = v
-			d.ringPw[i][f] = real(v)*real(v) + imag(v)*imag(v)
-			gz.s1[f][l], gz.s2[f][l] = 0, 0
-		}
-	}
-	ref.advance()
+	k := ds[0].blk
+	i := k & (dtmfRing - 1)
+	dtmfEndLanes(gz, &gz.pw[i])
+	gz.ref.advance()
 	for l, d := range ds {
-		d.ringOK[i], d.ringPwOK[i] = true, true
+		for f := range goertzelMaxFreqs {
+			d.ringC[i][f] = complex(gz.cre[f][l], gz.cim[f][l])
+		}
+		// Powers are computed again, the same way, by the few windows
+		// that get past the gate.
+		d.ringOK[i], d.ringPwOK[i] = true, false
 		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
 		gz.sum[l], gz.sum2[l] = 0, 0
-		d.decideBlock()
+		e, silenced := d.blockEnergy()
+		gz.e[i][l] = e
+		if silenced {
+			for f := range goertzelMaxFreqs {
+				gz.pw[i][f][l] = 0
+			}
+		}
+	}
+	pass := 0
+	if k >= dtmfWindowBlocks-1 {
+		pass = dtmfGateLanes(gz, k)
+	}
+	for l, d := range ds {
+		var h dtmfHit
+		if pass>>l&1 != 0 {
+			h = d.window(k)
+		}
+		d.step(k, h)
 	}
 }

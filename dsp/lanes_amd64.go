@@ -15,6 +15,7 @@ var lanesAVX512 = lanesNative && cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
 func init() {
 	if lanesNative {
 		featLanes, levelLanes, goertzelLanes = featLanesSIMD, levelLanesSIMD, goertzelLanesSIMD
+		dtmfEndLanes, dtmfGateLanes = dtmfEndLanesAVX2, dtmfGateAVX2
 	}
 	if lanesAVX512 {
 		goertzelLanes = goertzelLanesSIMD512
@@ -54,3 +55,9 @@ func goertzelLanesSIMD(st *laneGz, x []float32, off, stride, n, _ int) {
 func goertzelLanesSIMD512(st *laneGz, x []float32, off, stride, n, _ int) {
 	goertzelLanesAVX512(st, laneBounds(x, off, stride, n), 4*stride, n)
 }
+
+//go:noescape
+func dtmfEndLanesAVX2(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64)
+
+//go:noescape
+func dtmfGateAVX2(st *laneGz, k int64) int

@@ -423,3 +423,125 @@ gz512done:
 	VMOVUPD Y15, laneGz_sum2(DI)
 	VZEROUPPER
 	RET
+
+// func dtmfEndLanesAVX2(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64)
+// dtmfEndLanesGo: per filter f, with the group's phase reference,
+// yr = s1 − Re(finish)·s2, yi = −(Im(finish)·s2), value = (yr·pr − yi·pi,
+// yr·pi + yi·pr), power = re·re + im·im; the filter state is cleared.
+TEXT ·dtmfEndLanesAVX2(SB), NOSPLIT, $0-16
+	MOVQ st+0(FP), DI
+	MOVQ pw+8(FP), SI
+	VXORPD    Y15, Y15, Y15
+	VPCMPEQQ  Y14, Y14, Y14
+	VPSLLQ    $63, Y14, Y14 // the sign bit of every lane
+	XORQ AX, AX             // f·32: offset into [8][4]float64
+	XORQ BX, BX             // f·16: offset into [8]complex128
+
+endloop:
+	VMOVUPD      laneGz_s1(DI)(AX*1), Y0
+	VMOVUPD      laneGz_s2(DI)(AX*1), Y1
+	VBROADCASTSD laneGz_ref+goertzelBank_finish(DI)(BX*1), Y2   // Re(finish)
+	VBROADCASTSD laneGz_ref+goertzelBank_finish+8(DI)(BX*1), Y3 // Im(finish)
+	VBROADCASTSD laneGz_ref+goertzelBank_phase(DI)(BX*1), Y4    // pr
+	VBROADCASTSD laneGz_ref+goertzelBank_phase+8(DI)(BX*1), Y5  // pi
+	VMULPD Y2, Y1, Y6
+	VSUBPD Y6, Y0, Y6  // yr
+	VMULPD Y3, Y1, Y7
+	VXORPD Y14, Y7, Y7 // yi
+	VMULPD Y4, Y6, Y8
+	VMULPD Y5, Y7, Y9
+	VSUBPD Y9, Y8, Y8  // re = yr·pr − yi·pi
+	VMULPD Y5, Y6, Y10
+	VMULPD Y4, Y7, Y11
+	VADDPD Y11, Y10, Y10 // im = yr·pi + yi·pr
+	VMOVUPD Y8, laneGz_cre(DI)(AX*1)
+	VMOVUPD Y10, laneGz_cim(DI)(AX*1)
+	VMULPD Y8, Y8, Y12
+	VMULPD Y10, Y10, Y13
+	VADDPD Y13, Y12, Y12
+	VMOVUPD Y12, (SI)(AX*1)
+	VMOVUPD Y15, laneGz_s1(DI)(AX*1)
+	VMOVUPD Y15, laneGz_s2(DI)(AX*1)
+	ADDQ $32, AX
+	ADDQ $16, BX
+	CMPQ AX, $(32*const_goertzelMaxFreqs)
+	JLT  endloop
+	VZEROUPPER
+	RET
+
+// GATESUM adds the six blocks' values at offset off of the slots in
+// R8…R13 (already scaled) into Y, from zero, in window order.
+#define GATESUM(base, off, Y) \
+	VXORPD Y, Y, Y \
+	VADDPD base+off(DI)(R8*1), Y, Y \
+	VADDPD base+off(DI)(R9*1), Y, Y \
+	VADDPD base+off(DI)(R10*1), Y, Y \
+	VADDPD base+off(DI)(R11*1), Y, Y \
+	VADDPD base+off(DI)(R12*1), Y, Y \
+	VADDPD base+off(DI)(R13*1), Y, Y
+
+// GATEPASS sets Yp to the lanes whose filter f passes: gateTwoL·inc ≥ gate
+// (Y2, ordered: false for NaN), inc the six blocks' powers.
+#define GATEPASS(f, Yp) \
+	GATESUM(laneGz_pw, (32*f), Yp) \
+	VMULPD Y3, Yp, Yp \
+	VCMPPD $0x1d, Y2, Yp, Yp
+
+// SLOT sets R to the ring slot of block k−5+m, times scale.
+#define SLOT(m, R, shift) \
+	LEAQ (m-5)(CX), R \
+	ANDQ $(const_dtmfRing-1), R \
+	SHLQ $shift, R
+
+// func dtmfGateAVX2(st *laneGz, k int64) int
+// dtmfGateLanesGo's tests for the four lanes at once: the same sums in the
+// same order, the same products, quotient and comparisons.
+TEXT ·dtmfGateAVX2(SB), NOSPLIT, $0-24
+	MOVQ st+0(FP), DI
+	MOVQ k+8(FP), CX
+	// Energies: [dtmfRing][4]float64, 32 bytes a slot.
+	SLOT(0, R8, 5)
+	SLOT(1, R9, 5)
+	SLOT(2, R10, 5)
+	SLOT(3, R11, 5)
+	SLOT(4, R12, 5)
+	SLOT(5, R13, 5)
+	GATESUM(laneGz_e, 0, Y0)
+	VBROADCASTSD laneGz_gateE(DI), Y1
+	VCMPPD       $0x05, Y1, Y0, Y1 // !(e < gateE)
+	VBROADCASTSD laneGz_gateWk(DI), Y2
+	VMULPD       Y2, Y0, Y2
+	VBROADCASTSD laneGz_gateDen(DI), Y4
+	VDIVPD       Y4, Y2, Y2 // wk·e/den
+	VBROADCASTSD laneGz_gateMin(DI), Y4
+	VMAXPD       Y2, Y4, Y2 // math.Max(min, wk·e/den): NaN when the quotient is
+	VBROADCASTSD laneGz_gate08(DI), Y4
+	VMULPD       Y4, Y2, Y2 // gate
+	VBROADCASTSD laneGz_gateTwoL(DI), Y3
+	// Powers: [dtmfRing][8][4]float64, 256 bytes a slot.
+	SHLQ $3, R8
+	SHLQ $3, R9
+	SHLQ $3, R10
+	SHLQ $3, R11
+	SHLQ $3, R12
+	SHLQ $3, R13
+	GATEPASS(0, Y4)
+	GATEPASS(1, Y5)
+	VORPD Y5, Y4, Y4
+	GATEPASS(2, Y5)
+	VORPD Y5, Y4, Y4
+	GATEPASS(3, Y5)
+	VORPD Y5, Y4, Y4 // low group
+	GATEPASS(4, Y6)
+	GATEPASS(5, Y5)
+	VORPD Y5, Y6, Y6
+	GATEPASS(6, Y5)
+	VORPD Y5, Y6, Y6
+	GATEPASS(7, Y5)
+	VORPD Y5, Y6, Y6 // high group
+	VANDPD    Y6, Y4, Y4
+	VANDPD    Y1, Y4, Y4
+	VMOVMSKPD Y4, AX
+	MOVQ      AX, ret+16(FP)
+	VZEROUPPER
+	RET
