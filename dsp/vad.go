@@ -138,17 +138,19 @@ type vadDecider struct {
 
 	// Leak delay per pair: the lag (frames) maximizing the correlation of
 	// dB(i, t) with dB(j, t−lag) over frames where j dominated at t−lag.
-	// Weighted sums per pair and lag: [((j*(maxDelay+1)+lag)*3+k)*nch + i],
+	// Weighted sums per pair and lag: [((j*(maxDelay+1)+lag)*3+k)*dw + i],
 	// k = Σy, Σyy, Σxy: the listening channels i of one j, lag and k side
 	// by side, as each frame updates them together (i == j is summed too,
-	// to keep the loop straight, and never read). Those of x alone (n, Σx,
-	// Σxx) are the same for every i, so they are kept once per j and lag
-	// in xstat [(j*(maxDelay+1)+lag)*3 + k].
+	// to keep the loop straight, and never read; with up to four channels
+	// dw is 4 and the sums of the missing ones stay 0). Those of x alone
+	// (n, Σx, Σxx) are the same for every i, so they are kept once per j
+	// and lag in xstat [(j*(maxDelay+1)+lag)*3 + k].
 	dstat []float64
+	dw    int
 	xstat []float64
 	vx    []float64 // updateDelays' scratch
-	// learn's per-frame scratch: y, w·y and w·y·y of every channel, the
-	// terms every lag adds alike.
+	// learn's per-frame scratch: y, w·y and w·y·y of every channel (dw
+	// of them), the terms every lag adds alike.
 	ly, lwy, lwyy []float64
 	delay         []int     // per pair
 	penv          []float32 // decaying leak envelope per pair
@@ -175,11 +177,15 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.pring = make([]float32, v.R*nch)
 	v.dbring = make([]float32, v.R*nch)
 	v.domring = make([]int8, v.R)
-	v.dstat = make([]float64, nch*nch*(v.maxDelay+1)*3)
+	v.dw = nch
+	if nch <= 4 {
+		v.dw = 4
+	}
+	v.dstat = make([]float64, nch*v.dw*(v.maxDelay+1)*3)
 	v.xstat = make([]float64, nch*(v.maxDelay+1)*3)
-	v.ly = make([]float64, nch)
-	v.lwy = make([]float64, nch)
-	v.lwyy = make([]float64, nch)
+	v.ly = make([]float64, v.dw)
+	v.lwy = make([]float64, v.dw)
+	v.lwyy = make([]float64, v.dw)
 	v.delay = make([]int, nch*nch)
 	v.penv = make([]float32, nch*nch)
 	v.dring = make([]int64, v.R*nch)
@@ -324,6 +330,25 @@ func (v *vadDecider) learn(slot int) {
 		xs[0] += w
 		xs[1] += wx
 		xs[2] += wxx
+		if v.dw == 4 {
+			// Up to four channels: fixed-size and unrolled, no bounds
+			// checks in the hottest loop of the decider.
+			st := (*[12]float64)(v.dstat[(j*nl+l)*12:])
+			ly, lwy, lwyy := (*[4]float64)(v.ly), (*[4]float64)(v.lwy), (*[4]float64)(v.lwyy)
+			st[0] += lwy[0]
+			st[1] += lwy[1]
+			st[2] += lwy[2]
+			st[3] += lwy[3]
+			st[4] += lwyy[0]
+			st[5] += lwyy[1]
+			st[6] += lwyy[2]
+			st[7] += lwyy[3]
+			st[8] += wx * ly[0]
+			st[9] += wx * ly[1]
+			st[10] += wx * ly[2]
+			st[11] += wx * ly[3]
+			continue
+		}
 		sts := v.dstat[(j*nl+l)*3*nch:][:3*nch]
 		sy, syy, sxy := sts[:nch], sts[nch:2*nch], sts[2*nch:3*nch]
 		for i, y := range ly {
@@ -408,8 +433,8 @@ func (v *vadDecider) updateDelays() {
 			best, bestR := 0, math.Inf(-1)
 			for l := range nl {
 				xs := v.xstat[(j*nl+l)*3:] // n, Σx, Σxx
-				st := v.dstat[(j*nl+l)*3*nch+i:]
-				sy, syy, sxy := st[0], st[nch], st[2*nch]
+				st := v.dstat[(j*nl+l)*3*v.dw+i:]
+				sy, syy, sxy := st[0], st[v.dw], st[2*v.dw]
 				n := xs[0]
 				vx := v.vx[l]
 				vy := syy - sy*sy/n
