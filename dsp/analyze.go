@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -43,16 +44,23 @@ func Analyze(ctx context.Context, src Source, pauses []Pause, opts Options) (*Re
 	if f.SampleRate < 1000 || f.SampleRate > 384000 {
 		return nil, fmt.Errorf("analyze: sample rate %d Hz: want 1000..384000", f.SampleRate)
 	}
+	res, _, err := analyze(ctx, src, pauses, opts, f)
+	return res, err
+}
+
+// analyze is Analyze after the checks; tests look at the analyzer too.
+func analyze(ctx context.Context, src Source, pauses []Pause, opts Options, f Format) (*Result, *analyzer, error) {
 	a, err := newAnalyzer(f, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	a.lazyVoicing(pauses)
 	defer a.stop()
 	samples, err := a.run(ctx, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.result(samples, pauses), nil
+	return a.result(samples, pauses), a, nil
 }
 
 // analyzer holds the per-channel state of one Analyze call.
@@ -84,6 +92,11 @@ type anChannel struct {
 	level  *LevelMeter
 	frames [2][]vadFrame // frames completed in a block
 	pos    [2]int64      // feat.pos at the end of that block
+
+	// The frames near this channel's DTMF tones as of the last markDTMF,
+	// ascending (dropped once decided); tones counts the tones in near.
+	near  []tlRun
+	tones int
 }
 
 type anJob struct {
@@ -278,6 +291,9 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 		}
 		if r.n > 0 {
 			block := a.buf[r.buf][:r.n*a.nch]
+			// The decider runs alongside the jobs that update the DTMF
+			// detectors: what it needs of their tones is copied now.
+			a.markDTMF()
 			if a.work != nil {
 				done.Add(a.jobs())
 				for c := range a.jobs() {
@@ -309,6 +325,9 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return samples, err
 	}
+	// Every push below decides frames of blocks whose jobs are done: the
+	// DTMF marks must include those blocks first.
+	a.markDTMF()
 	if pending {
 		a.pushFrames(1 - fi)
 	}
@@ -320,9 +339,59 @@ func (a *analyzer) run(ctx context.Context, src Source) (int64, error) {
 			ch.dtmf.Flush()
 		}
 	}
+	a.markDTMF()
 	a.pushFrames(fi)
 	a.vd.flush()
 	return samples, nil
+}
+
+// lazyVoicing sets the decider up to skip the periodicity it does not
+// need (vadDecider.lazyN), with the pause boundaries as the timeline
+// computes them and the frames near DTMF tones from markDTMF.
+func (a *analyzer) lazyVoicing(pauses []Pause) {
+	var cuts []int64
+	for _, p := range pauses {
+		cuts = append(cuts, int64(tlFrame(p.Offset)))
+	}
+	slices.Sort(cuts)
+	a.vd.lazyVoicing(tlFrames(a.opts.VAD.MinVoicedS), slices.Compact(cuts), a.nearDTMF)
+}
+
+// dtmfNearFrames is how many frames on each side of those the timeline
+// removes for a DTMF tone (tlBuild) also count as near it.
+const dtmfNearFrames = 3
+
+// markDTMF records the frames near each channel's finished DTMF tones.
+// It runs while no job is updating the detectors, before the decider is
+// given the frames of the blocks they have processed. The decider decides
+// a frame at least its lookahead (≥ 0.5 s, see vadDecider.lazyVoicing)
+// before the end of that audio, and a tone is finished 25 ms after it
+// ends: so the frames after a tone are decided only once the tone is
+// known, which is what lazy voicing needs (the frames it removes may be
+// decided earlier: they are dropped from the timeline whatever their
+// voicing).
+func (a *analyzer) markDTMF() {
+	for c := range a.ch {
+		ch := &a.ch[c]
+		d := ch.dtmf
+		if d == nil {
+			continue
+		}
+		for _, tn := range d.tones[ch.tones:] {
+			ch.near = append(ch.near, tlRun{tlFrame(tn.Start) - 1 - dtmfNearFrames, tlFrame(tn.End) + 1 + dtmfNearFrames})
+		}
+		ch.tones = len(d.tones)
+	}
+}
+
+// nearDTMF says whether frame t of channel c is near one of its finished
+// DTMF tones (for the decider, which asks in frame order).
+func (a *analyzer) nearDTMF(c int, t int64) bool {
+	ch := &a.ch[c]
+	for len(ch.near) > 0 && int64(ch.near[0].e) < t {
+		ch.near = ch.near[1:]
+	}
+	return len(ch.near) > 0 && int64(ch.near[0].s) <= t
 }
 
 // pushFrames hands the frames every channel completed in a block

@@ -165,6 +165,20 @@ type vadDecider struct {
 
 	out    []vadBits // speech decision per channel
 	voiced []vadBits // speech frames that are voiced
+
+	// Lazy voicing. The timeline keeps a stretch of speech only when it
+	// holds minVoiced voiced frames (tlVoiced), so once a channel's
+	// current stretch has that many, the periodicity of its later frames
+	// cannot change anything and is not computed: most speech frames of
+	// a long utterance are spared. A stretch ends at a frame that is not
+	// speech, and anywhere the timeline may cut it: at a pause boundary
+	// (cuts, ascending frame numbers) and near a DTMF tone of the channel
+	// (nearDTMF, whose frames are always computed and never counted).
+	// lazyN is minVoiced when this is on, else math.MaxInt.
+	lazyN    int
+	voicedN  []int // per channel: voiced frames counted in the current stretch
+	cuts     []int64
+	nearDTMF func(c int, t int64) bool
 }
 
 func newVADDecider(nch int, o VADOptions) *vadDecider {
@@ -224,8 +238,26 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.state = make([]bool, nch)
 	v.out = make([]vadBits, nch)
 	v.voiced = make([]vadBits, nch)
+	v.lazyN = math.MaxInt
+	v.voicedN = make([]int, nch)
 	return v
 }
+
+// lazyVoicing turns lazy voicing on (see vadDecider.lazyN) for a decider
+// whose stretches need minVoiced voiced frames, cut at the frames cuts
+// (ascending) and near the DTMF tones nearDTMF reports. It stays off when
+// the lookahead is under half a second: a tone must be known by the time
+// the frames it covers are decided.
+func (v *vadDecider) lazyVoicing(minVoiced int, cuts []int64, nearDTMF func(c int, t int64) bool) {
+	if !lazyVoicingOn || v.look < 50 {
+		return
+	}
+	v.lazyN, v.cuts, v.nearDTMF = minVoiced, cuts, nearDTMF
+}
+
+// lazyVoicingOn lets tests compare lazy voicing with computing every
+// speech frame's periodicity.
+var lazyVoicingOn = true
 
 // push adds one frame: fr[c] is channel c's frame.
 func (v *vadDecider) push(fr []vadFrame) {
@@ -505,6 +537,11 @@ func (v *vadDecider) decide() {
 			v.penv[k] = e
 		}
 	}
+	// A pause boundary at t starts a new stretch on every channel.
+	for len(v.cuts) > 0 && v.cuts[0] < t {
+		v.cuts = v.cuts[1:]
+	}
+	cut := len(v.cuts) > 0 && v.cuts[0] == t
 	for i := range nch {
 		p := v.ring[slot+i]
 		fl := v.fring[slot+i]
@@ -526,11 +563,22 @@ func (v *vadDecider) decide() {
 		v.out[i].push(sp)
 		voiced := false
 		if sp {
-			per := v.pring[slot+i]
-			if v.perFn != nil {
-				per = v.perFn(i, v.dring[slot+i])
+			near := v.nearDTMF != nil && v.nearDTMF(i, t)
+			if cut || near {
+				v.voicedN[i] = 0
 			}
-			voiced = per >= v.voicedR
+			if near || v.voicedN[i] < v.lazyN {
+				per := v.pring[slot+i]
+				if v.perFn != nil {
+					per = v.perFn(i, v.dring[slot+i])
+				}
+				voiced = per >= v.voicedR
+				if voiced && !near {
+					v.voicedN[i]++
+				}
+			}
+		} else {
+			v.voicedN[i] = 0
 		}
 		v.voiced[i].push(voiced)
 	}
