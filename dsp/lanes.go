@@ -85,6 +85,7 @@ var (
 	goertzelLanes = goertzelLanesGo
 	dtmfEndLanes  = dtmfEndLanesGo
 	dtmfGateLanes = dtmfGateLanesGo
+	learnLags     = learnLagsGo // the VAD decider's, not a lane kernel, but AVX2 too
 )
 
 // featLanesGo is vadFeatures.process's sample loop for the lanes in use.

@@ -16,6 +16,7 @@ func init() {
 	if lanesNative {
 		featLanes, levelLanes, goertzelLanes = featLanesSIMD, levelLanesSIMD, goertzelLanesSIMD
 		dtmfEndLanes, dtmfGateLanes = dtmfEndLanesAVX2, dtmfGateAVX2
+		learnLags = learnLagsAVX2
 	}
 	if lanesAVX512 {
 		goertzelLanes = goertzelLanesSIMD512
@@ -61,3 +62,6 @@ func dtmfEndLanesAVX2(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64)
 
 //go:noescape
 func dtmfGateAVX2(st *laneGz, k int64) int
+
+//go:noescape
+func learnLagsAVX2(a *learnArgs)

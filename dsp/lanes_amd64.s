@@ -545,3 +545,75 @@ TEXT ·dtmfGateAVX2(SB), NOSPLIT, $0-24
 	MOVQ      AX, ret+16(FP)
 	VZEROUPPER
 	RET
+
+// func learnLagsAVX2(a *learnArgs)
+// learnLagsGo: the ring walked back from tr, one lag a step; for each lag
+// whose frame had a dominant source j, x = float64(db[ls*nch+j]),
+// wx = w·x, wxx = wx·x, three scalar adds into xstat and the twelve
+// listener sums of dstat in three vectors (Σy += w·y, Σyy += w·y·y,
+// Σxy += wx·y).
+TEXT ·learnLagsAVX2(SB), NOSPLIT, $0-8
+	MOVQ a+0(FP), DI
+	MOVQ learnArgs_dom(DI), SI
+	MOVQ learnArgs_db(DI), R8
+	MOVQ learnArgs_dstat(DI), R9
+	MOVQ learnArgs_xstat(DI), R10
+	MOVQ learnArgs_tr(DI), AX // ls
+	MOVQ learnArgs_r(DI), R11
+	MOVQ learnArgs_n(DI), CX
+	MOVQ learnArgs_nl(DI), R12
+	MOVQ learnArgs_nch(DI), R13
+	XORQ DX, DX               // l
+	TESTQ CX, CX
+	JLE   learndone
+	VMOVSD  learnArgs_w(DI), X4
+	VMOVUPD learnArgs_ly(DI), Y1
+	VMOVUPD learnArgs_lwy(DI), Y2
+	VMOVUPD learnArgs_lwyy(DI), Y3
+
+learnloop:
+	MOVBQSX (SI)(AX*1), BX // j
+	TESTQ   BX, BX
+	JS      learnnext
+	MOVQ    AX, R14
+	IMULQ   R13, R14
+	ADDQ    BX, R14
+	VCVTSS2SD (R8)(R14*4), X5, X5 // x
+	VMULSD  X5, X4, X6            // wx = w·x
+	VMULSD  X5, X6, X7            // wxx = wx·x
+	MOVQ    BX, R14
+	IMULQ   R12, R14
+	ADDQ    DX, R14               // k = j·nl + l
+	LEAQ    (R14)(R14*2), R15     // 3k
+	LEAQ    (R10)(R15*8), R15     // &xstat[3k]
+	VADDSD  (R15), X4, X8
+	VMOVSD  X8, (R15)
+	VADDSD  8(R15), X6, X8
+	VMOVSD  X8, 8(R15)
+	VADDSD  16(R15), X7, X8
+	VMOVSD  X8, 16(R15)
+	LEAQ    (R14)(R14*2), R15     // 3k
+	SHLQ    $5, R15               // 96k bytes
+	ADDQ    R9, R15               // &dstat[12k]
+	VADDPD  (R15), Y2, Y8
+	VMOVUPD Y8, (R15)
+	VADDPD  32(R15), Y3, Y8
+	VMOVUPD Y8, 32(R15)
+	VBROADCASTSD X6, Y9
+	VMULPD  Y1, Y9, Y9
+	VADDPD  64(R15), Y9, Y8
+	VMOVUPD Y8, 64(R15)
+
+learnnext:
+	DECQ AX
+	JNS  learnwrap
+	ADDQ R11, AX
+
+learnwrap:
+	INCQ DX
+	CMPQ DX, CX
+	JLT  learnloop
+
+learndone:
+	VZEROUPPER
+	RET

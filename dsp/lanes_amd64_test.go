@@ -33,3 +33,5 @@ func dtmfEndLanesSIMDForTest(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64) {
 }
 
 func dtmfGateLanesSIMDForTest(st *laneGz, k int64) int { return dtmfGateAVX2(st, k) }
+
+func learnLagsSIMDForTest(a *learnArgs) { learnLagsAVX2(a) }

@@ -9,3 +9,4 @@ func levelLanesSIMDForTest(*laneLevel, []float32, int, int, int) int     { retur
 func goertzelLanesSIMDForTest(*laneGz, []float32, int, int, int)         {}
 func dtmfEndLanesSIMDForTest(*laneGz, *[goertzelMaxFreqs][laneN]float64) {}
 func dtmfGateLanesSIMDForTest(*laneGz, int64) int                        { return 0 }
+func learnLagsSIMDForTest(*learnArgs)                                    {}

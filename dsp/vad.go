@@ -33,6 +33,7 @@ package dsp
 
 import (
 	"math"
+	"unsafe"
 )
 
 // vadBits is a growable bitset: one bit per 10 ms frame of one channel.
@@ -152,6 +153,7 @@ type vadDecider struct {
 	// learn's per-frame scratch: y, w·y and w·y·y of every channel (dw
 	// of them), the terms every lag adds alike.
 	ly, lwy, lwyy []float64
+	la            learnArgs // learn's, kept to spare its setup
 	delay         []int     // per pair
 	penv          []float32 // decaying leak envelope per pair
 
@@ -320,6 +322,49 @@ func (v *vadDecider) back(i, l int) int {
 	return i
 }
 
+// learnArgs is learn's lag loop for up to four channels (dstat four
+// listeners wide): the rings, the sums, and the newest frame's terms.
+type learnArgs struct {
+	dom           *int8    // domring
+	db            *float32 // dbring
+	dstat, xstat  *float64
+	tr, r, n, nl  int // newest frame's ring index, ring length, lags to do, lags in the sums
+	nch           int
+	w             float64
+	ly, lwy, lwyy [4]float64
+}
+
+// learnLagsGo adds the newest frame to the sums of every lag l < a.n whose
+// frame, l earlier, had a dominant source j: xstat's n, Σx, Σxx and the
+// four listeners' Σy, Σyy, Σxy of (j, l), x being j's level then.
+func learnLagsGo(a *learnArgs) {
+	dom := unsafe.Slice(a.dom, a.r)
+	db := unsafe.Slice(a.db, a.r*a.nch)
+	ls := a.tr
+	for l := range a.n {
+		if j := int(dom[ls]); j >= 0 {
+			x := float64(db[ls*a.nch+j])
+			// w·x·x is (w·x)·x: the products shared by every i, hoisted.
+			wx := a.w * x
+			wxx := wx * x
+			k := j*a.nl + l
+			xs := (*[3]float64)(unsafe.Add(unsafe.Pointer(a.xstat), k*3*8))
+			xs[0] += a.w
+			xs[1] += wx
+			xs[2] += wxx
+			st := (*[12]float64)(unsafe.Add(unsafe.Pointer(a.dstat), k*12*8))
+			for i := range 4 {
+				st[i] += a.lwy[i]
+				st[4+i] += a.lwyy[i]
+				st[8+i] += wx * a.ly[i]
+			}
+		}
+		if ls--; ls < 0 {
+			ls += a.r
+		}
+	}
+}
+
 // learn updates the leak statistics with the newest frame (slot).
 func (v *vadDecider) learn(slot int) {
 	nch := v.nch
@@ -348,45 +393,41 @@ func (v *vadDecider) learn(slot int) {
 		lwy[i] = w * y
 		lwyy[i] = w * y * y
 	}
-	for l := 0; l < nl && int64(l) <= t; l++ {
-		ls := v.back(tr, l)
-		j := int(v.domring[ls])
-		if j < 0 {
-			continue
-		}
-		x := float64(v.dbring[ls*nch+j])
-		// w·x·x is (w·x)·x: the products shared by every i, hoisted.
-		wx := w * x
-		wxx := wx * x
-		xs := (*[3]float64)(v.xstat[(j*nl+l)*3:])
-		xs[0] += w
-		xs[1] += wx
-		xs[2] += wxx
-		if v.dw == 4 {
-			// Up to four channels: fixed-size and unrolled, no bounds
-			// checks in the hottest loop of the decider.
-			st := (*[12]float64)(v.dstat[(j*nl+l)*12:])
-			ly, lwy, lwyy := (*[4]float64)(v.ly), (*[4]float64)(v.lwy), (*[4]float64)(v.lwyy)
-			st[0] += lwy[0]
-			st[1] += lwy[1]
-			st[2] += lwy[2]
-			st[3] += lwy[3]
-			st[4] += lwyy[0]
-			st[5] += lwyy[1]
-			st[6] += lwyy[2]
-			st[7] += lwyy[3]
-			st[8] += wx * ly[0]
-			st[9] += wx * ly[1]
-			st[10] += wx * ly[2]
-			st[11] += wx * ly[3]
-			continue
-		}
-		sts := v.dstat[(j*nl+l)*3*nch:][:3*nch]
-		sy, syy, sxy := sts[:nch], sts[nch:2*nch], sts[2*nch:3*nch]
-		for i, y := range ly {
-			sy[i] += lwy[i]
-			syy[i] += lwyy[i]
-			sxy[i] += wx * y
+	n := nl
+	if int64(n) > t {
+		n = int(t) + 1 // lags with a frame
+	}
+	if v.dw == 4 {
+		a := &v.la
+		a.dom, a.db, a.dstat, a.xstat = &v.domring[0], &v.dbring[0], &v.dstat[0], &v.xstat[0]
+		a.tr, a.r, a.n, a.nl, a.nch = tr, v.R, n, nl, nch
+		a.w = w
+		copy(a.ly[:], v.ly)
+		copy(a.lwy[:], v.lwy)
+		copy(a.lwyy[:], v.lwyy)
+		learnLags(a)
+	} else {
+		for l := range n {
+			ls := v.back(tr, l)
+			j := int(v.domring[ls])
+			if j < 0 {
+				continue
+			}
+			x := float64(v.dbring[ls*nch+j])
+			// w·x·x is (w·x)·x: the products shared by every i, hoisted.
+			wx := w * x
+			wxx := wx * x
+			xs := (*[3]float64)(v.xstat[(j*nl+l)*3:])
+			xs[0] += w
+			xs[1] += wx
+			xs[2] += wxx
+			sts := v.dstat[(j*nl+l)*3*nch:][:3*nch]
+			sy, syy, sxy := sts[:nch], sts[nch:2*nch], sts[2*nch:3*nch]
+			for i, y := range ly {
+				sy[i] += lwy[i]
+				syy[i] += lwyy[i]
+				sxy[i] += wx * y
+			}
 		}
 	}
 	// Coupling histograms at each pair's delay.

@@ -3,6 +3,7 @@ package dsp
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -161,4 +162,56 @@ func BenchmarkVADDecide(b *testing.B) {
 		v.push(frames[i%1000])
 	}
 	b.ReportMetric(float64(vadCPU()-c0)/float64(b.N), "cpu-ns/frame")
+}
+
+// TestLearnLagsBitExact runs learn's lag loop, native and portable, from
+// the same random rings and sums (rings wrapping anywhere, every channel
+// count the kernel takes) and requires bit-identical sums.
+func TestLearnLagsBitExact(t *testing.T) {
+	if !lanesNative {
+		t.Skip("no native kernels on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(8, 9))
+	for trial := range 500 {
+		nch := 1 + rng.IntN(4)
+		nl := 1 + rng.IntN(30)
+		r := nl + rng.IntN(40)
+		dom := make([]int8, r)
+		db := make([]float32, r*nch)
+		for i := range dom {
+			dom[i] = int8(rng.IntN(nch+1) - 1)
+		}
+		for i := range db {
+			db[i] = float32(-100 * rng.Float64())
+		}
+		dstat := make([]float64, nch*nl*12)
+		xstat := make([]float64, nch*nl*3)
+		for i := range dstat {
+			dstat[i] = rng.NormFloat64() * 1e3
+		}
+		for i := range xstat {
+			xstat[i] = rng.NormFloat64() * 1e3
+		}
+		a := learnArgs{tr: rng.IntN(r), r: r, n: rng.IntN(nl + 1), nl: nl, nch: nch, w: 1 + rng.Float64()*1e3}
+		for i := range nch {
+			y := float64(db[a.tr*nch+i])
+			a.ly[i], a.lwy[i], a.lwyy[i] = y, a.w*y, a.w*y*y
+		}
+		d2, x2 := slices.Clone(dstat), slices.Clone(xstat)
+		b := a
+		a.dom, a.db, a.dstat, a.xstat = &dom[0], &db[0], &dstat[0], &xstat[0]
+		b.dom, b.db, b.dstat, b.xstat = &dom[0], &db[0], &d2[0], &x2[0]
+		learnLagsSIMDForTest(&a)
+		learnLagsGo(&b)
+		for i := range dstat {
+			if math.Float64bits(dstat[i]) != math.Float64bits(d2[i]) {
+				t.Fatalf("trial %d (nch %d, nl %d, n %d): dstat[%d] = %v, want %v", trial, nch, nl, a.n, i, dstat[i], d2[i])
+			}
+		}
+		for i := range xstat {
+			if math.Float64bits(xstat[i]) != math.Float64bits(x2[i]) {
+				t.Fatalf("trial %d: xstat[%d] = %v, want %v", trial, i, xstat[i], x2[i])
+			}
+		}
+	}
 }
