@@ -562,20 +562,26 @@ func (v *vadDecider) decide() {
 	// Leak envelope per pair: j's power over the lag window at the pair's
 	// delay (a frame early too, as a delay rarely falls on a frame edge),
 	// with a decaying tail.
-	for i := range nch {
-		for j := range nch {
+	// The window's maximum depends on the source and the delay only, and
+	// a source's delays into the other channels are mostly equal: it is
+	// computed once per run of equal delays (max is exact and, without
+	// NaN, order-free, so the envelope is the same).
+	for j := range nch {
+		wd, wm := int64(-1), float32(0)
+		for i := range nch {
 			if i == j {
 				continue
 			}
 			k := i*nch + j
 			d := int64(v.delay[k])
-			e := v.penv[k] * v.decay
-			lo := max(d-1, 0)
-			for l := lo; l <= d+int64(v.lag) && l <= t; l++ {
-				s := v.back(tr, int(l)) * nch
-				e = max(e, v.ring[s+j]) // no NaN in ring: branch-free
+			if d != wd {
+				wd, wm = d, 0 // powers are ≥ vadPowFloor > 0
+				for l := max(d-1, 0); l <= d+int64(v.lag) && l <= t; l++ {
+					s := v.back(tr, int(l)) * nch
+					wm = max(wm, v.ring[s+j]) // no NaN in ring: branch-free
+				}
 			}
-			v.penv[k] = e
+			v.penv[k] = max(v.penv[k]*v.decay, wm)
 		}
 	}
 	// A pause boundary at t starts a new stretch on every channel.
