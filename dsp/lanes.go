@@ -60,9 +60,16 @@ type laneGz struct {
 	// the end of each block of audio).
 	ref goertzelBank
 
-	// The block just completed: every lane's Goertzel values, real and
-	// imaginary parts (dtmfEndLanes).
-	cre, cim [goertzelMaxFreqs][laneN]float64
+	// Where dtmfEndLanes writes each lane's block: the detector's ring
+	// slots for the Goertzel values (*[goertzelMaxFreqs]complex128) and
+	// the energy (*float64); lanes without a channel write to spare.
+	cdst, edst [laneN]unsafe.Pointer
+	spareC     [goertzelMaxFreqs]complex128
+	spareE     float64
+	// The detectors' DC trackers (DTMFDetector.dc), the block length and
+	// the tracker's gain per block, dtmfDCAlpha·dcScale·blockN.
+	dc          [laneN]float64
+	blockN, dcG float64
 	// The recent blocks' powers |value|² and energies, by ring slot, for
 	// dtmfGateLanes: DTMFDetector.window's first two tests for the whole
 	// group at once (most windows end there).
@@ -175,20 +182,39 @@ func goertzelLanesGo(st *laneGz, x []float32, off, stride, n, lanes int) {
 	}
 }
 
-// dtmfEndLanesGo completes the block every lane has just filled:
-// goertzelOut of each filter against the group's phase reference into
-// st.cre and st.cim, their powers (as DTMFDetector.blockPow computes them)
-// into pw, and the filters reset.
-func dtmfEndLanesGo(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64) {
-	for f := range goertzelMaxFreqs {
-		fin, ph := st.ref.finish[f], st.ref.phase[f]
-		for l := range laneN {
-			v := goertzelOut(st.s1[f][l], st.s2[f][l], fin, ph)
-			st.cre[f][l], st.cim[f][l] = real(v), imag(v)
+// dtmfEndLanesGo completes the block every lane has just filled, as
+// goertzelBank.finishBlock and DTMFDetector.blockEnergy do: goertzelOut of
+// each filter against the group's phase reference into the lane's ring
+// slot (cdst) and the value's power (as DTMFDetector.blockPow computes it)
+// into pw; the block's energy about the DC tracker into edst and st.e's
+// slot, and the tracker moved on. A lane whose block held NaN or ±Inf
+// gets energy 0 and its tracker reset, and its bit in the returned mask
+// (its values and powers are for the caller to clear). The filters and
+// block sums are reset.
+func dtmfEndLanesGo(st *laneGz, slot int) (silenced int) {
+	pw := &st.pw[slot]
+	for l := range laneN {
+		c := (*[goertzelMaxFreqs]complex128)(st.cdst[l])
+		for f := range goertzelMaxFreqs {
+			v := goertzelOut(st.s1[f][l], st.s2[f][l], st.ref.finish[f], st.ref.phase[f])
+			c[f] = v
 			pw[f][l] = real(v)*real(v) + imag(v)*imag(v)
 			st.s1[f][l], st.s2[f][l] = 0, 0
 		}
+		n, sum, dc := st.blockN, st.sum[l], st.dc[l]
+		mean := sum / n
+		e := max(0, st.sum2[l]-2*dc*sum+n*dc*dc)
+		dc += st.dcG * (mean - dc)
+		if !(e <= math.MaxFloat64) || !(math.Abs(dc) <= 2) {
+			e, dc = 0, 0
+			silenced |= 1 << l
+		}
+		st.dc[l] = dc
+		st.e[slot][l] = e
+		*(*float64)(st.edst[l]) = e
+		st.sum[l], st.sum2[l] = 0, 0
 	}
+	return silenced
 }
 
 // dtmfGateLanesGo runs DTMFDetector.window's energy test and incoherent
@@ -294,6 +320,11 @@ func newLaneGroup(a *analyzer, first int) *laneGroup {
 		gz.gateDen = 1 + d0.twistHiWeak*d0.twistHiWeak
 		gz.gateTwoL = 2 / float64(d0.blockN)
 		gz.gate08 = 0.8
+		gz.blockN = float64(d0.blockN)
+		gz.dcG = dtmfDCAlpha * d0.dcScale * gz.blockN
+		for l := range laneN {
+			gz.cdst[l], gz.edst[l] = unsafe.Pointer(&gz.spareC), unsafe.Pointer(&gz.spareE)
+		}
 	}
 	g.load(a)
 	return g
@@ -316,6 +347,7 @@ func (g *laneGroup) load(a *analyzer) {
 		lv.sum[l], lv.sumSq[l], lv.frameSq[l] = m.sum, m.sumSq, m.frameSq
 		if d := ch.dtmf; d != nil {
 			g.gz.ref.phase, g.gz.ref.blocks = d.bank.phase, d.bank.blocks
+			g.gz.dc[l] = d.dc
 			g.gz.sum[l], g.gz.sum2[l] = d.sum, d.sum2
 			for f := range goertzelMaxFreqs {
 				g.gz.s1[f][l], g.gz.s2[f][l] = d.bank.s1[f], d.bank.s2[f]
@@ -443,6 +475,7 @@ func (g *laneGroup) dtmf(a *analyzer, block []float32, n int) {
 			d.bank.s1[f], d.bank.s2[f] = gz.s1[f][l], gz.s2[f][l]
 		}
 		d.bank.phase, d.bank.blocks = gz.ref.phase, gz.ref.blocks
+		d.dc = gz.dc[l]
 	}
 }
 
@@ -455,24 +488,30 @@ func (g *laneGroup) dtmfBlock(ds []*DTMFDetector) {
 	gz := &g.gz
 	k := ds[0].blk
 	i := k & (dtmfRing - 1)
-	dtmfEndLanes(gz, &gz.pw[i])
+	if k == 0 {
+		// DTMFDetector.blockEnergy: the DC tracker starts at the first
+		// block's mean.
+		for l := range ds {
+			gz.dc[l] = gz.sum[l] / gz.blockN
+		}
+	}
+	for l, d := range ds {
+		gz.cdst[l], gz.edst[l] = unsafe.Pointer(&d.ringC[i]), unsafe.Pointer(&d.ringE[i])
+	}
+	silenced := dtmfEndLanes(gz, int(i))
 	gz.ref.advance()
 	for l, d := range ds {
-		for f := range goertzelMaxFreqs {
-			d.ringC[i][f] = complex(gz.cre[f][l], gz.cim[f][l])
-		}
 		// Powers are computed again, the same way, by the few windows
 		// that get past the gate.
 		d.ringOK[i], d.ringPwOK[i] = true, false
-		d.sum, d.sum2 = gz.sum[l], gz.sum2[l]
-		gz.sum[l], gz.sum2[l] = 0, 0
-		e, silenced := d.blockEnergy()
-		gz.e[i][l] = e
-		if silenced {
+		if silenced>>l&1 != 0 {
+			d.ringC[i] = [goertzelMaxFreqs]complex128{}
 			for f := range goertzelMaxFreqs {
 				gz.pw[i][f][l] = 0
 			}
 		}
+		d.sum, d.sum2, d.pos = 0, 0, 0
+		d.blk++
 	}
 	pass := 0
 	if k >= dtmfWindowBlocks-1 {

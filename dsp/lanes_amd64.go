@@ -58,7 +58,7 @@ func goertzelLanesSIMD512(st *laneGz, x []float32, off, stride, n, _ int) {
 }
 
 //go:noescape
-func dtmfEndLanesAVX2(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64)
+func dtmfEndLanesAVX2(st *laneGz, slot int) int
 
 //go:noescape
 func dtmfGateAVX2(st *laneGz, k int64) int

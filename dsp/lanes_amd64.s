@@ -424,13 +424,28 @@ gz512done:
 	VZEROUPPER
 	RET
 
-// func dtmfEndLanesAVX2(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64)
+DATA dtmfMaxE<>+0(SB)/8, $0x7fefffffffffffff // math.MaxFloat64
+DATA dtmfMaxE<>+8(SB)/8, $2.0
+GLOBL dtmfMaxE<>(SB), RODATA|NOPTR, $16
+
+// func dtmfEndLanesAVX2(st *laneGz, slot int) int
 // dtmfEndLanesGo: per filter f, with the group's phase reference,
 // yr = s1 − Re(finish)·s2, yi = −(Im(finish)·s2), value = (yr·pr − yi·pi,
-// yr·pi + yi·pr), power = re·re + im·im; the filter state is cleared.
-TEXT ·dtmfEndLanesAVX2(SB), NOSPLIT, $0-16
+// yr·pi + yi·pr) to each lane's cdst, power = re·re + im·im to pw[slot];
+// then per lane mean = sum/n, e = max(0, (sum2 − (2·dc)·sum) + (n·dc)·dc),
+// dc += dcG·(mean − dc), and the lanes with !(e ≤ MaxFloat64) or
+// !(|dc| ≤ 2) silenced (e = dc = 0, returned as a mask). Filters and sums
+// are cleared.
+TEXT ·dtmfEndLanesAVX2(SB), NOSPLIT, $0-24
 	MOVQ st+0(FP), DI
-	MOVQ pw+8(FP), SI
+	MOVQ slot+8(FP), DX
+	MOVQ DX, SI
+	SHLQ $8, SI
+	LEAQ laneGz_pw(DI)(SI*1), SI // &pw[slot]
+	MOVQ laneGz_cdst+0(DI), R8
+	MOVQ laneGz_cdst+8(DI), R9
+	MOVQ laneGz_cdst+16(DI), R10
+	MOVQ laneGz_cdst+24(DI), R11
 	VXORPD    Y15, Y15, Y15
 	VPCMPEQQ  Y14, Y14, Y14
 	VPSLLQ    $63, Y14, Y14 // the sign bit of every lane
@@ -454,8 +469,13 @@ endloop:
 	VMULPD Y5, Y6, Y10
 	VMULPD Y4, Y7, Y11
 	VADDPD Y11, Y10, Y10 // im = yr·pi + yi·pr
-	VMOVUPD Y8, laneGz_cre(DI)(AX*1)
-	VMOVUPD Y10, laneGz_cim(DI)(AX*1)
+	// Each lane's (re, im) to its ring slot.
+	VUNPCKLPD    Y10, Y8, Y11 // re0 im0 re2 im2
+	VUNPCKHPD    Y10, Y8, Y12 // re1 im1 re3 im3
+	VMOVUPD      X11, (R8)(BX*1)
+	VMOVUPD      X12, (R9)(BX*1)
+	VEXTRACTF128 $1, Y11, (R10)(BX*1)
+	VEXTRACTF128 $1, Y12, (R11)(BX*1)
 	VMULPD Y8, Y8, Y12
 	VMULPD Y10, Y10, Y13
 	VADDPD Y13, Y12, Y12
@@ -466,6 +486,49 @@ endloop:
 	ADDQ $16, BX
 	CMPQ AX, $(32*const_goertzelMaxFreqs)
 	JLT  endloop
+
+	// The block's energy about the DC tracker.
+	VMOVUPD      laneGz_sum(DI), Y0
+	VMOVUPD      laneGz_sum2(DI), Y1
+	VMOVUPD      laneGz_dc(DI), Y2
+	VBROADCASTSD laneGz_blockN(DI), Y3
+	VDIVPD       Y3, Y0, Y4 // mean
+	VADDPD       Y2, Y2, Y5 // 2·dc (exact)
+	VMULPD       Y0, Y5, Y5
+	VSUBPD       Y5, Y1, Y5
+	VMULPD       Y2, Y3, Y6
+	VMULPD       Y2, Y6, Y6
+	VADDPD       Y6, Y5, Y5
+	VMAXPD       Y5, Y15, Y5 // max(0, x), x when NaN or ±0
+	VADDPD       Y15, Y5, Y5 // −0 → +0, as Go's max: e
+	VSUBPD       Y2, Y4, Y7
+	VBROADCASTSD laneGz_dcG(DI), Y9
+	VMULPD       Y7, Y9, Y7
+	VADDPD       Y7, Y2, Y2 // dc
+	VBROADCASTSD dtmfMaxE<>+0(SB), Y10
+	VCMPPD       $0x06, Y10, Y5, Y12 // !(e <= MaxFloat64)
+	VANDNPD      Y2, Y14, Y11        // |dc|
+	VBROADCASTSD dtmfMaxE<>+8(SB), Y10
+	VCMPPD       $0x06, Y10, Y11, Y13 // !(|dc| <= 2)
+	VORPD        Y13, Y12, Y12
+	VANDNPD      Y5, Y12, Y5
+	VANDNPD      Y2, Y12, Y2
+	VMOVMSKPD    Y12, AX
+	MOVQ         AX, ret+16(FP)
+	VMOVUPD      Y2, laneGz_dc(DI)
+	SHLQ         $5, DX
+	VMOVUPD      Y5, laneGz_e(DI)(DX*1)
+	MOVQ         laneGz_edst+0(DI), R8
+	MOVQ         laneGz_edst+8(DI), R9
+	MOVQ         laneGz_edst+16(DI), R10
+	MOVQ         laneGz_edst+24(DI), R11
+	VMOVSD       X5, (R8)
+	VMOVHPD      X5, (R9)
+	VEXTRACTF128 $1, Y5, X6
+	VMOVSD       X6, (R10)
+	VMOVHPD      X6, (R11)
+	VMOVUPD      Y15, laneGz_sum(DI)
+	VMOVUPD      Y15, laneGz_sum2(DI)
 	VZEROUPPER
 	RET
 

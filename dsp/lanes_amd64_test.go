@@ -28,9 +28,7 @@ func goertzelLanesSIMDForTest(st *laneGz, x []float32, off, stride, n int) {
 	goertzelLanesSIMD(st, x, off, stride, n, laneN)
 }
 
-func dtmfEndLanesSIMDForTest(st *laneGz, pw *[goertzelMaxFreqs][laneN]float64) {
-	dtmfEndLanesAVX2(st, pw)
-}
+func dtmfEndLanesSIMDForTest(st *laneGz, slot int) int { return dtmfEndLanesAVX2(st, slot) }
 
 func dtmfGateLanesSIMDForTest(st *laneGz, k int64) int { return dtmfGateAVX2(st, k) }
 

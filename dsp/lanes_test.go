@@ -360,12 +360,25 @@ func TestLaneKernelsBitExact(t *testing.T) {
 		}
 		g1.gateE, g1.gateWk, g1.gateDen, g1.gateTwoL, g1.gate08 = rng.ExpFloat64()*1e-3, 0.45, 1+rng.Float64()*10, 2.0/80, 0.8
 		g1.gateMin = g1.gateE / 2
+		g1.blockN = float64(40 * (1 + rng.IntN(4)))
+		g1.dcG = 0.002 * g1.blockN * (0.5 + rng.Float64())
+		for l := range laneN {
+			g1.dc[l] = rng.NormFloat64() * []float64{0, 1e-3, 0.5, 3}[rng.IntN(4)]
+		}
+		var c1, c2 [laneN][goertzelMaxFreqs]complex128
+		var e1, e2 [laneN]float64
 		g2 = g1
+		for l := range laneN {
+			g1.cdst[l], g1.edst[l] = unsafe.Pointer(&c1[l]), unsafe.Pointer(&e1[l])
+			g2.cdst[l], g2.edst[l] = unsafe.Pointer(&c2[l]), unsafe.Pointer(&e2[l])
+		}
 		slot := rng.IntN(dtmfRing)
-		dtmfEndLanesSIMDForTest(&g1, &g1.pw[slot])
-		dtmfEndLanesGo(&g2, &g2.pw[slot])
-		if !bitsEqual(unsafe.Pointer(&g1), unsafe.Pointer(&g2), unsafe.Sizeof(g1)) {
-			t.Fatalf("trial %d: dtmfEndLanes differs", trial)
+		m1 := dtmfEndLanesSIMDForTest(&g1, slot)
+		m2 := dtmfEndLanesGo(&g2, slot)
+		g2.cdst, g2.edst = g1.cdst, g1.edst
+		if m1 != m2 || !bitsEqual(unsafe.Pointer(&g1), unsafe.Pointer(&g2), unsafe.Sizeof(g1)) ||
+			!bitsEqual(unsafe.Pointer(&c1), unsafe.Pointer(&c2), unsafe.Sizeof(c1)) || !bitsEqual(unsafe.Pointer(&e1), unsafe.Pointer(&e2), unsafe.Sizeof(e1)) {
+			t.Fatalf("trial %d: dtmfEndLanes differs (silenced %04b, %04b)", trial, m1, m2)
 		}
 		for range 8 {
 			k := int64(rng.IntN(1000))
