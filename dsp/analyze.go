@@ -354,7 +354,7 @@ func (a *analyzer) lazyVoicing(pauses []Pause) {
 		cuts = append(cuts, int64(tlFrame(p.Offset)))
 	}
 	slices.Sort(cuts)
-	a.vd.lazyVoicing(tlFrames(a.opts.VAD.MinVoicedS), slices.Compact(cuts), a.nearDTMF)
+	a.vd.lazyVoicing(tlFrames(a.opts.VAD.MinVoicedS), tlFrames(a.opts.Timeline.Bridge), slices.Compact(cuts), a.nearDTMF)
 }
 
 // dtmfNearFrames is how many frames on each side of those the timeline

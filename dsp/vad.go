@@ -175,10 +175,15 @@ type vadDecider struct {
 	// a long utterance are spared. A stretch ends at a frame that is not
 	// speech, and anywhere the timeline may cut it: at a pause boundary
 	// (cuts, ascending frame numbers) and near a DTMF tone of the channel
-	// (nearDTMF, whose frames are always computed and never counted).
-	// lazyN is minVoiced when this is on, else math.MaxInt.
+	// (nearDTMF, whose frames are always computed and never counted). A
+	// stretch goes on over a gap shorter than the timeline's bridge,
+	// which joins the speech on both sides (the barriers that block a
+	// bridge end the stretch anyway). lazyN is minVoiced when this is on,
+	// else math.MaxInt.
 	lazyN    int
 	voicedN  []int // per channel: voiced frames counted in the current stretch
+	gapN     []int // per channel: frames since its last speech frame
+	bridgeN  int   // a gap this long ends a stretch (the timeline bridges shorter ones)
 	cuts     []int64
 	nearDTMF func(c int, t int64) bool
 }
@@ -242,19 +247,21 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.voiced = make([]vadBits, nch)
 	v.lazyN = math.MaxInt
 	v.voicedN = make([]int, nch)
+	v.gapN = make([]int, nch)
 	return v
 }
 
 // lazyVoicing turns lazy voicing on (see vadDecider.lazyN) for a decider
-// whose stretches need minVoiced voiced frames, cut at the frames cuts
-// (ascending) and near the DTMF tones nearDTMF reports. It stays off when
-// the lookahead is under half a second: a tone must be known by the time
-// the frames it covers are decided.
-func (v *vadDecider) lazyVoicing(minVoiced int, cuts []int64, nearDTMF func(c int, t int64) bool) {
+// whose stretches need minVoiced voiced frames, are bridged over gaps
+// shorter than bridge frames, and are cut at the frames cuts (ascending)
+// and near the DTMF tones nearDTMF reports. It stays off when the
+// lookahead is under half a second: a tone must be known by the time the
+// frames after it are decided.
+func (v *vadDecider) lazyVoicing(minVoiced, bridge int, cuts []int64, nearDTMF func(c int, t int64) bool) {
 	if !lazyVoicingOn || v.look < 50 {
 		return
 	}
-	v.lazyN, v.cuts, v.nearDTMF = minVoiced, cuts, nearDTMF
+	v.lazyN, v.bridgeN, v.cuts, v.nearDTMF = minVoiced, bridge, cuts, nearDTMF
 }
 
 // lazyVoicingOn lets tests compare lazy voicing with computing every
@@ -609,11 +616,12 @@ func (v *vadDecider) decide() {
 		v.state[i] = sp
 		v.out[i].push(sp)
 		voiced := false
+		near := v.nearDTMF != nil && v.nearDTMF(i, t)
+		if cut || near {
+			v.voicedN[i] = 0
+		}
 		if sp {
-			near := v.nearDTMF != nil && v.nearDTMF(i, t)
-			if cut || near {
-				v.voicedN[i] = 0
-			}
+			v.gapN[i] = 0
 			if near || v.voicedN[i] < v.lazyN {
 				per := v.pring[slot+i]
 				if v.perFn != nil {
@@ -624,7 +632,7 @@ func (v *vadDecider) decide() {
 					v.voicedN[i]++
 				}
 			}
-		} else {
+		} else if v.gapN[i]++; v.gapN[i] >= v.bridgeN {
 			v.voicedN[i] = 0
 		}
 		v.voiced[i].push(voiced)
