@@ -609,7 +609,7 @@ TEXT ·dtmfGateAVX2(SB), NOSPLIT, $0-24
 	VZEROUPPER
 	RET
 
-// func learnLagsAVX2(a *learnArgs)
+// func learnLagsAVX2(a *learnArgs), for a.dw == 4
 // learnLagsGo: the ring walked back from tr, one lag a step; for each lag
 // whose frame had a dominant source j, x = float64(db[ls*nch+j]),
 // wx = w·x, wxx = wx·x, three scalar adds into xstat and the twelve
@@ -630,9 +630,12 @@ TEXT ·learnLagsAVX2(SB), NOSPLIT, $0-8
 	TESTQ CX, CX
 	JLE   learndone
 	VMOVSD  learnArgs_w(DI), X4
-	VMOVUPD learnArgs_ly(DI), Y1
-	VMOVUPD learnArgs_lwy(DI), Y2
-	VMOVUPD learnArgs_lwyy(DI), Y3
+	MOVQ    learnArgs_ly(DI), R14
+	VMOVUPD (R14), Y1
+	MOVQ    learnArgs_lwy(DI), R14
+	VMOVUPD (R14), Y2
+	MOVQ    learnArgs_lwyy(DI), R14
+	VMOVUPD (R14), Y3
 
 learnloop:
 	MOVBQSX (SI)(AX*1), BX // j

@@ -153,7 +153,7 @@ type vadDecider struct {
 	// learn's per-frame scratch: y, w·y and w·y·y of every channel (dw
 	// of them), the terms every lag adds alike.
 	ly, lwy, lwyy []float64
-	la            learnArgs // learn's, kept to spare its setup
+	la            learnArgs // learn's lag loop, pointing at the above
 	delay         []int     // per pair
 	penv          []float32 // decaying leak envelope per pair
 
@@ -207,6 +207,8 @@ func newVADDecider(nch int, o VADOptions) *vadDecider {
 	v.ly = make([]float64, v.dw)
 	v.lwy = make([]float64, v.dw)
 	v.lwyy = make([]float64, v.dw)
+	v.la = learnArgs{dom: &v.domring[0], db: &v.dbring[0], dstat: &v.dstat[0], xstat: &v.xstat[0],
+		ly: &v.ly[0], lwy: &v.lwy[0], lwyy: &v.lwyy[0], r: v.R, nl: v.maxDelay + 1, nch: nch, dw: v.dw}
 	v.delay = make([]int, nch*nch)
 	v.penv = make([]float32, nch*nch)
 	v.dring = make([]int64, v.R*nch)
@@ -329,24 +331,29 @@ func (v *vadDecider) back(i, l int) int {
 	return i
 }
 
-// learnArgs is learn's lag loop for up to four channels (dstat four
-// listeners wide): the rings, the sums, and the newest frame's terms.
+// learnArgs is learn's lag loop: the rings, the sums and the newest
+// frame's terms (ly, lwy, lwyy: dw values each). All but tr, n and w are
+// set once, by newVADDecider.
 type learnArgs struct {
 	dom           *int8    // domring
 	db            *float32 // dbring
 	dstat, xstat  *float64
+	ly, lwy, lwyy *float64
 	tr, r, n, nl  int // newest frame's ring index, ring length, lags to do, lags in the sums
-	nch           int
+	nch, dw       int
 	w             float64
-	ly, lwy, lwyy [4]float64
 }
 
 // learnLagsGo adds the newest frame to the sums of every lag l < a.n whose
 // frame, l earlier, had a dominant source j: xstat's n, Σx, Σxx and the
-// four listeners' Σy, Σyy, Σxy of (j, l), x being j's level then.
+// listeners' Σy, Σyy, Σxy of (j, l), x being j's level then.
 func learnLagsGo(a *learnArgs) {
+	dw := a.dw
 	dom := unsafe.Slice(a.dom, a.r)
 	db := unsafe.Slice(a.db, a.r*a.nch)
+	dstat := unsafe.Slice(a.dstat, a.nch*a.nl*3*dw)
+	xstat := unsafe.Slice(a.xstat, a.nch*a.nl*3)
+	ly, lwy, lwyy := unsafe.Slice(a.ly, dw), unsafe.Slice(a.lwy, dw), unsafe.Slice(a.lwyy, dw)
 	ls := a.tr
 	for l := range a.n {
 		if j := int(dom[ls]); j >= 0 {
@@ -355,15 +362,16 @@ func learnLagsGo(a *learnArgs) {
 			wx := a.w * x
 			wxx := wx * x
 			k := j*a.nl + l
-			xs := (*[3]float64)(unsafe.Add(unsafe.Pointer(a.xstat), k*3*8))
+			xs := (*[3]float64)(xstat[k*3:])
 			xs[0] += a.w
 			xs[1] += wx
 			xs[2] += wxx
-			st := (*[12]float64)(unsafe.Add(unsafe.Pointer(a.dstat), k*12*8))
-			for i := range 4 {
-				st[i] += a.lwy[i]
-				st[4+i] += a.lwyy[i]
-				st[8+i] += wx * a.ly[i]
+			st := dstat[k*3*dw:][:3*dw]
+			sy, syy, sxy := st[:dw], st[dw:2*dw], st[2*dw:]
+			for i, y := range ly {
+				sy[i] += lwy[i]
+				syy[i] += lwyy[i]
+				sxy[i] += wx * y
 			}
 		}
 		if ls--; ls < 0 {
@@ -404,38 +412,12 @@ func (v *vadDecider) learn(slot int) {
 	if int64(n) > t {
 		n = int(t) + 1 // lags with a frame
 	}
+	a := &v.la
+	a.tr, a.n, a.w = tr, n, w
 	if v.dw == 4 {
-		a := &v.la
-		a.dom, a.db, a.dstat, a.xstat = &v.domring[0], &v.dbring[0], &v.dstat[0], &v.xstat[0]
-		a.tr, a.r, a.n, a.nl, a.nch = tr, v.R, n, nl, nch
-		a.w = w
-		copy(a.ly[:], v.ly)
-		copy(a.lwy[:], v.lwy)
-		copy(a.lwyy[:], v.lwyy)
-		learnLags(a)
+		learnLags(a) // AVX2 where there is the kernel
 	} else {
-		for l := range n {
-			ls := v.back(tr, l)
-			j := int(v.domring[ls])
-			if j < 0 {
-				continue
-			}
-			x := float64(v.dbring[ls*nch+j])
-			// w·x·x is (w·x)·x: the products shared by every i, hoisted.
-			wx := w * x
-			wxx := wx * x
-			xs := (*[3]float64)(v.xstat[(j*nl+l)*3:])
-			xs[0] += w
-			xs[1] += wx
-			xs[2] += wxx
-			sts := v.dstat[(j*nl+l)*3*nch:][:3*nch]
-			sy, syy, sxy := sts[:nch], sts[nch:2*nch], sts[2*nch:3*nch]
-			for i, y := range ly {
-				sy[i] += lwy[i]
-				syy[i] += lwyy[i]
-				sxy[i] += wx * y
-			}
-		}
+		learnLagsGo(a)
 	}
 	// Coupling histograms at each pair's delay.
 	for i := range nch {

@@ -192,11 +192,13 @@ func TestLearnLagsBitExact(t *testing.T) {
 		for i := range xstat {
 			xstat[i] = rng.NormFloat64() * 1e3
 		}
-		a := learnArgs{tr: rng.IntN(r), r: r, n: rng.IntN(nl + 1), nl: nl, nch: nch, w: 1 + rng.Float64()*1e3}
+		a := learnArgs{tr: rng.IntN(r), r: r, n: rng.IntN(nl + 1), nl: nl, nch: nch, dw: 4, w: 1 + rng.Float64()*1e3}
+		var ly, lwy, lwyy [4]float64
 		for i := range nch {
 			y := float64(db[a.tr*nch+i])
-			a.ly[i], a.lwy[i], a.lwyy[i] = y, a.w*y, a.w*y*y
+			ly[i], lwy[i], lwyy[i] = y, a.w*y, a.w*y*y
 		}
+		a.ly, a.lwy, a.lwyy = &ly[0], &lwy[0], &lwyy[0]
 		d2, x2 := slices.Clone(dstat), slices.Clone(xstat)
 		b := a
 		a.dom, a.db, a.dstat, a.xstat = &dom[0], &db[0], &dstat[0], &xstat[0]
