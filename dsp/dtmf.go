@@ -395,7 +395,8 @@ func (d *DTMFDetector) Tones() []Tone {
 
 // endBlock stores the completed block and runs the decision logic.
 func (d *DTMFDetector) endBlock() {
-	i := d.blk & (dtmfRing - 1)
+	k := d.blk
+	i := k & (dtmfRing - 1)
 	d.ringPwOK[i] = false
 	if d.eager {
 		d.bank.finishBlock(&d.ringC[i])
@@ -404,29 +405,6 @@ func (d *DTMFDetector) endBlock() {
 		d.bank.nextPhase(&d.ringP[i])
 		d.ringOK[i] = false
 	}
-	d.decideBlock()
-}
-
-// decideBlock runs the decision logic on the block just completed, whose
-// Goertzel values (or phase reference) are stored; d.sum and d.sum2 hold
-// its sums.
-func (d *DTMFDetector) decideBlock() {
-	k := d.blk
-	d.blockEnergy()
-	var h dtmfHit
-	if k >= dtmfWindowBlocks-1 {
-		h = d.window(k)
-	}
-	d.step(k, h)
-}
-
-// blockEnergy stores the energy of the block just completed (from d.sum
-// and d.sum2, which it resets), counts the block and returns the energy;
-// silenced says the block held NaN or ±Inf and now counts as silence (its
-// Goertzel values zeroed).
-func (d *DTMFDetector) blockEnergy() (e float64, silenced bool) {
-	k := d.blk
-	i := k & (dtmfRing - 1)
 	// The block's energy about a slowly tracked DC level: a DC offset is
 	// not signal energy the tones compete with.
 	n := float64(d.blockN)
@@ -434,19 +412,23 @@ func (d *DTMFDetector) blockEnergy() (e float64, silenced bool) {
 	if k == 0 {
 		d.dc = mean
 	}
-	e = max(0, d.sum2-2*d.dc*d.sum+n*d.dc*d.dc)
+	e := max(0, d.sum2-2*d.dc*d.sum+n*d.dc*d.dc)
 	d.dc += dtmfDCAlpha * d.dcScale * n * (mean - d.dc)
 	if !(e <= math.MaxFloat64) || !(math.Abs(d.dc) <= 2) { // NaN or ±Inf in the block
 		d.ringC[i] = [goertzelMaxFreqs]complex128{}
 		d.ringOK[i] = true
-		e, silenced = 0, true
+		e = 0
 		d.dc = 0
 	}
 	d.ringE[i] = e
 	d.sum, d.sum2 = 0, 0
 	d.pos = 0
 	d.blk++
-	return e, silenced
+	var h dtmfHit
+	if k >= dtmfWindowBlocks-1 {
+		h = d.window(k)
+	}
+	d.step(k, h)
 }
 
 // dtmfHit is one window's decision.

@@ -183,7 +183,7 @@ func goertzelLanesGo(st *laneGz, x []float32, off, stride, n, lanes int) {
 }
 
 // dtmfEndLanesGo completes the block every lane has just filled, as
-// goertzelBank.finishBlock and DTMFDetector.blockEnergy do: goertzelOut of
+// goertzelBank.finishBlock and DTMFDetector.endBlock do: goertzelOut of
 // each filter against the group's phase reference into the lane's ring
 // slot (cdst) and the value's power (as DTMFDetector.blockPow computes it)
 // into pw; the block's energy about the DC tracker into edst and st.e's
@@ -315,7 +315,7 @@ func newLaneGroup(a *analyzer, first int) *laneGroup {
 		gz := &g.gz
 		nWin := float64(dtmfWindowBlocks * d0.blockN)
 		gz.gateE = nWin * d0.minAmp * d0.minAmp
-		gz.gateMin = nWin * d0.minAmp * d0.minAmp / 2
+		gz.gateMin = gz.gateE / 2 // exact: window's nWin·minAmp²/2
 		gz.gateWk = d0.opts.MinWeakEnergyShare
 		gz.gateDen = 1 + d0.twistHiWeak*d0.twistHiWeak
 		gz.gateTwoL = 2 / float64(d0.blockN)
@@ -489,7 +489,7 @@ func (g *laneGroup) dtmfBlock(ds []*DTMFDetector) {
 	k := ds[0].blk
 	i := k & (dtmfRing - 1)
 	if k == 0 {
-		// DTMFDetector.blockEnergy: the DC tracker starts at the first
+		// As DTMFDetector.endBlock: the DC tracker starts at the first
 		// block's mean.
 		for l := range ds {
 			gz.dc[l] = gz.sum[l] / gz.blockN
@@ -510,7 +510,7 @@ func (g *laneGroup) dtmfBlock(ds []*DTMFDetector) {
 				gz.pw[i][f][l] = 0
 			}
 		}
-		d.sum, d.sum2, d.pos = 0, 0, 0
+		d.pos = 0 // the sums live in gz until dtmf returns
 		d.blk++
 	}
 	pass := 0
