@@ -2,8 +2,6 @@ package dsp_test
 
 import (
 	"context"
-	"io"
-	"os"
 	"syscall"
 	"testing"
 
@@ -35,33 +33,14 @@ func benchCall(seconds float64) *synth.Call {
 	return c
 }
 
-// memSource replays interleaved samples.
-type memSource struct {
-	f   dsp.Format
-	x   []float32
-	pos int
-}
-
-func (m *memSource) Format() dsp.Format { return m.f }
-func (m *memSource) ReadFrames(dst []float32) (int, error) {
-	nch := m.f.Channels
-	n := min(len(dst), len(m.x)-m.pos) / nch
-	copy(dst, m.x[m.pos:m.pos+n*nch])
-	m.pos += n * nch
-	if m.pos >= len(m.x) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-func renderBench(b *testing.B, seconds float64) *memSource {
+func renderBench(b *testing.B, seconds float64) *dsp.MemSource {
 	b.Helper()
 	c := benchCall(seconds)
 	x, err := c.Render()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &memSource{f: dsp.Format{Channels: c.Channels, SampleRate: c.SampleRate, BitsPerSample: 16}, x: x}
+	return dsp.NewMemSource(dsp.Format{Channels: c.Channels, SampleRate: c.SampleRate, BitsPerSample: 16}, x)
 }
 
 // BenchmarkAnalyze runs the whole analysis over 1 min of 4-channel 16 kHz
@@ -77,7 +56,7 @@ func BenchmarkAnalyze(b *testing.B) {
 			b.ResetTimer()
 			c0 := cpuNow()
 			for range b.N {
-				src.pos = 0
+				src.Rewind()
 				if _, err := dsp.Analyze(context.Background(), src, nil, opts); err != nil {
 					b.Fatal(err)
 				}
@@ -96,29 +75,8 @@ func BenchmarkAnalyze(b *testing.B) {
 // crosstalk keep the DTMF energy gate open far more often than synthetic
 // calls do: the profile to optimise against.
 func BenchmarkAnalyzeAMI(b *testing.B) {
-	fh, err := os.Open("../testdata/corpus/ami/es2004a_750-810_4ch.wav")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer fh.Close()
-	r, err := dsp.NewReader(fh)
-	if err != nil {
-		b.Fatal(err)
-	}
-	f := r.Format()
-	var x []float32
-	buf := make([]float32, 4096*f.Channels)
-	for {
-		n, err := r.ReadFrames(buf)
-		x = append(x, buf[:n*f.Channels]...)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	src := &memSource{f: f, x: x}
+	f, x := dsp.ReadWAV(b, "../testdata/corpus/ami/es2004a_750-810_4ch.wav")
+	src := dsp.NewMemSource(f, x)
 	samples := float64(len(x))
 	sec := samples / float64(f.Channels*f.SampleRate)
 	for _, w := range []int{1, 2} {
@@ -129,7 +87,7 @@ func BenchmarkAnalyzeAMI(b *testing.B) {
 			b.ResetTimer()
 			c0 := cpuNow()
 			for range b.N {
-				src.pos = 0
+				src.Rewind()
 				if _, err := dsp.Analyze(context.Background(), src, nil, opts); err != nil {
 					b.Fatal(err)
 				}
