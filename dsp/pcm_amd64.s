@@ -24,37 +24,33 @@ TEXT ·decode16AVX2(SB), NOSPLIT, $0-25
 	TESTQ        DX, DX
 	JNZ          ntloop
 
-loop:
-	VPMOVSXWD (SI), Y0
-	VPMOVSXWD 16(SI), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS    Y2, Y0, Y0
-	VMULPS    Y2, Y1, Y1
-	VMOVUPS   Y0, (DI)
-	VMOVUPS   Y1, 32(DI)
-	ADDQ      $32, SI
+// DECODE16 converts 16 samples from SI to DI with the store instruction
+// STORE, and moves both on.
+#define DECODE16(STORE) \
+	VPMOVSXWD (SI), Y0 \
+	VPMOVSXWD 16(SI), Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS    Y2, Y0, Y0 \
+	VMULPS    Y2, Y1, Y1 \
+	STORE     Y0, (DI) \
+	STORE     Y1, 32(DI) \
+	ADDQ      $32, SI \
 	ADDQ      $64, DI
-	DECQ      CX
-	JNZ       loop
+
+loop:
+	DECODE16(VMOVUPS)
+	DECQ CX
+	JNZ  loop
 	VZEROUPPER
 
 done:
 	RET
 
 ntloop:
-	VPMOVSXWD (SI), Y0
-	VPMOVSXWD 16(SI), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS    Y2, Y0, Y0
-	VMULPS    Y2, Y1, Y1
-	VMOVNTPS  Y0, (DI)
-	VMOVNTPS  Y1, 32(DI)
-	ADDQ      $32, SI
-	ADDQ      $64, DI
-	DECQ      CX
-	JNZ       ntloop
+	DECODE16(VMOVNTPS)
+	DECQ CX
+	JNZ  ntloop
 	SFENCE
 	VZEROUPPER
 	RET
